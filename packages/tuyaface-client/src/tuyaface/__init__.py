@@ -1,0 +1,1 @@
+"""tuyaface: control Tuya Wi-Fi devices over the local network."""

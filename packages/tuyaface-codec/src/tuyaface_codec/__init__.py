@@ -1,0 +1,77 @@
+"""tuyaface-codec: the Tuya local protocol 3.1-3.5, bytes <-> frames, with no I/O.
+
+Versions are plugins: `get_protocol("3.3")` returns a `Protocol` whose `encode_frame`,
+`decode_frame`, `session_key` and `build_payload` do everything version-specific.
+"""
+
+from __future__ import annotations
+
+from .commands import Command
+from .crypto import CryptoBackend, available_backends, default_backend, get_backend
+from .decoder import DEFAULT_MAX_LENGTH, FrameDecoder
+from .errors import (
+    CodecError,
+    ConnectError,
+    DecryptError,
+    DeviceBusyError,
+    DeviceError,
+    FrameError,
+    HandshakeError,
+    IntegrityError,
+    LocalProtocolError,
+    NetworkError,
+    PayloadError,
+    ProtocolError,
+    RemoteProtocolError,
+    Timeout,
+    TuyaError,
+    UnknownProtocolError,
+)
+from .frame import Frame
+from .hookspecs import hookimpl, hookspec
+from .payload import extract_dps, parse_json_object
+from .plugins import make_plugin_manager, register
+from .protocol import Protocol
+from .registry import get_protocol, protocols
+from .requests import RequestKind
+from .udp import UDP_KEY, decode_broadcast, encode_discovery_request
+
+__all__ = [
+    "DEFAULT_MAX_LENGTH",
+    "UDP_KEY",
+    "CodecError",
+    "Command",
+    "ConnectError",
+    "CryptoBackend",
+    "DecryptError",
+    "DeviceBusyError",
+    "DeviceError",
+    "Frame",
+    "FrameDecoder",
+    "FrameError",
+    "HandshakeError",
+    "IntegrityError",
+    "LocalProtocolError",
+    "NetworkError",
+    "PayloadError",
+    "Protocol",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "RequestKind",
+    "Timeout",
+    "TuyaError",
+    "UnknownProtocolError",
+    "available_backends",
+    "decode_broadcast",
+    "default_backend",
+    "encode_discovery_request",
+    "extract_dps",
+    "get_backend",
+    "get_protocol",
+    "hookimpl",
+    "hookspec",
+    "make_plugin_manager",
+    "parse_json_object",
+    "protocols",
+    "register",
+]

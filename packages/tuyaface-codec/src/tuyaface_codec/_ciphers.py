@@ -1,0 +1,154 @@
+"""Payload ciphers: how the version header and JSON become a frame's payload, and back."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from typing import Protocol
+
+import attrs
+
+from ._keys import require_key
+from ._padding import BLOCK, pad, unpad
+from .crypto.backend import CryptoBackend
+from .errors import DecryptError, IntegrityError
+
+__all__ = [
+    "HEADER_SIZE",
+    "ClearHeaderEcbCipher",
+    "InnerHeaderCipher",
+    "PayloadCipher",
+    "SignedBase64Cipher",
+    "split_version_header",
+]
+
+HEADER_SIZE = 15
+
+
+class PayloadCipher(Protocol):
+    """Turns `header || body` into wire payload bytes and back."""
+
+    def seal(
+        self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
+    ) -> bytes:
+        """Wire payload for `body` with `header` (b"" or the 15-byte version header)."""
+        ...
+
+    def open(
+        self, payload: bytes, *, key: bytes | None, crypto: CryptoBackend
+    ) -> tuple[bytes | None, bytes]:
+        """(the 12 bytes after the version string, or None; the plaintext body)."""
+        ...
+
+
+def split_version_header(tag: bytes, data: bytes) -> tuple[bytes | None, bytes]:
+    """Drop the 15-byte header when `data` starts with the version string, whatever follows."""
+    if len(data) >= HEADER_SIZE and data.startswith(tag):
+        return data[len(tag) : HEADER_SIZE], data[HEADER_SIZE:]
+    return None, data
+
+
+def ecb_decrypt_unpad(data: bytes, key: bytes | None, crypto: CryptoBackend) -> bytes:
+    """AES-ECB decrypt whole blocks and remove PKCS#7 padding."""
+    if not data or len(data) % BLOCK:
+        raise DecryptError(
+            f"encrypted payload of {len(data)} bytes is not whole AES blocks: "
+            "wrong protocol version?"
+        )
+    return unpad(crypto.ecb_decrypt(require_key(key), data))
+
+
+@attrs.frozen
+class InnerHeaderCipher:
+    """3.4 (ECB over header and JSON) and 3.5 (GCM is the layout's job: plaintext here)."""
+
+    tag: bytes
+    ecb: bool
+
+    def seal(
+        self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
+    ) -> bytes:
+        data = header + body
+        if self.ecb and data:
+            return crypto.ecb_encrypt(require_key(key), pad(data))
+        return data
+
+    def open(
+        self, payload: bytes, *, key: bytes | None, crypto: CryptoBackend
+    ) -> tuple[bytes | None, bytes]:
+        if self.ecb and payload:
+            payload = ecb_decrypt_unpad(payload, key, crypto)
+        return split_version_header(self.tag, payload)
+
+
+@attrs.frozen
+class ClearHeaderEcbCipher:
+    """3.2 / 3.3: the version header in clear, then AES-ECB(local key) of the JSON."""
+
+    tag: bytes
+
+    def seal(
+        self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
+    ) -> bytes:
+        if not body:
+            return header
+        return header + crypto.ecb_encrypt(require_key(key), pad(body))
+
+    def open(
+        self, payload: bytes, *, key: bytes | None, crypto: CryptoBackend
+    ) -> tuple[bytes | None, bytes]:
+        extra, rest = split_version_header(self.tag, payload)
+        if not rest:
+            return extra, rest
+        if len(rest) % BLOCK == 0:
+            try:
+                return extra, ecb_decrypt_unpad(rest, key, crypto)
+            except DecryptError:
+                if not rest.startswith(b"{"):
+                    raise
+        if rest.startswith(b"{"):
+            return extra, rest  # some firmware answers in plaintext
+        raise DecryptError(
+            f"payload of {len(rest)} bytes is neither AES blocks nor JSON: wrong version?"
+        )
+
+
+@attrs.frozen
+class SignedBase64Cipher:
+    """3.1: plaintext, except `encrypted_commands`, which carry
+    `"3.1" || md5 signature || base64(AES-ECB(json))`."""
+
+    encrypted_commands: frozenset[int]
+    tag: bytes = b"3.1"
+    signature_size: int = 16
+
+    def _signature(self, key: bytes, b64: bytes) -> bytes:
+        digest = hashlib.md5(b"data=" + b64 + b"||lpv=" + self.tag + b"||" + key).hexdigest()
+        return digest[8:24].encode("ascii")
+
+    def seal(
+        self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
+    ) -> bytes:
+        if cmd not in self.encrypted_commands or not body:
+            return body
+        raw_key = require_key(key)
+        b64 = base64.b64encode(crypto.ecb_encrypt(raw_key, pad(body)))
+        return self.tag + self._signature(raw_key, b64) + b64
+
+    def open(
+        self, payload: bytes, *, key: bytes | None, crypto: CryptoBackend
+    ) -> tuple[bytes | None, bytes]:
+        if not payload.startswith(self.tag):
+            return None, payload
+        raw_key = require_key(key)
+        start = len(self.tag) + self.signature_size
+        signature, b64 = payload[len(self.tag) : start], payload[start:]
+        if not hmac.compare_digest(signature, self._signature(raw_key, b64)):
+            raise IntegrityError("3.1 payload signature mismatch: wrong local key?")
+        try:
+            encrypted = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise DecryptError("3.1 payload is not valid base64") from None
+        return None, ecb_decrypt_unpad(encrypted, raw_key, crypto)

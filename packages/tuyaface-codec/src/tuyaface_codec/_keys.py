@@ -1,0 +1,31 @@
+"""Key handling at the codec's edge."""
+
+from __future__ import annotations
+
+from .errors import LocalProtocolError
+
+__all__ = ["KeyLike", "as_key", "require_key"]
+
+KeyLike = bytes | bytearray | str
+
+KEY_SIZE = 16
+
+
+def as_key(key: KeyLike | None) -> bytes | None:
+    """16 raw bytes from bytes or a 16-character string (used as Latin-1, never hex)."""
+    if key is None:
+        return None
+    raw = key.encode("latin-1") if isinstance(key, str) else bytes(key)
+    if len(raw) != KEY_SIZE:
+        raise LocalProtocolError(
+            f"a local key is {KEY_SIZE} characters, this one has {len(raw)}: "
+            "copy the device's local key again"
+        )
+    return raw
+
+
+def require_key(key: bytes | None) -> bytes:
+    """The key, or a clear error for a frame that needs one."""
+    if key is None:
+        raise LocalProtocolError("this frame is encrypted: pass the device's local key")
+    return key

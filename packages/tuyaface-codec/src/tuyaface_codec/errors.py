@@ -1,0 +1,90 @@
+"""The tuyaface error tree, shared by all three packages (DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CodecError",
+    "ConnectError",
+    "DecryptError",
+    "DeviceBusyError",
+    "DeviceError",
+    "FrameError",
+    "HandshakeError",
+    "IntegrityError",
+    "LocalProtocolError",
+    "NetworkError",
+    "PayloadError",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "Timeout",
+    "TuyaError",
+    "UnknownProtocolError",
+]
+
+
+class TuyaError(Exception):
+    """Root of every error tuyaface raises on purpose."""
+
+
+class CodecError(TuyaError, ValueError):
+    """Bytes that cannot be turned into a frame or payload."""
+
+
+class FrameError(CodecError):
+    """Bad framing: prefix, suffix, length field or size cap."""
+
+
+class IntegrityError(CodecError):
+    """CRC32, HMAC or GCM tag check failed; nothing of the frame was used."""
+
+
+class DecryptError(CodecError):
+    """Ciphertext that does not decrypt or unpad: usually a wrong local key or version."""
+
+
+class PayloadError(CodecError):
+    """Decrypted payload that is not the JSON the protocol promises."""
+
+
+class UnknownProtocolError(TuyaError, LookupError):
+    """No protocol plugin registered for that version tag."""
+
+
+class ProtocolError(TuyaError):
+    """The conversation went wrong."""
+
+
+class LocalProtocolError(ProtocolError):
+    """We were asked to do something the protocol does not allow."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer broke the protocol."""
+
+
+class HandshakeError(ProtocolError):
+    """The 3.4 / 3.5 session key negotiation failed."""
+
+
+class DeviceError(TuyaError):
+    """The device answered with an error (error retcode, "data unvalid", ...)."""
+
+    def __init__(self, message: str, *, retcode: int | None = None) -> None:
+        super().__init__(message)
+        self.retcode = retcode
+
+
+class NetworkError(TuyaError, OSError):
+    """The connection to the device failed."""
+
+
+class ConnectError(NetworkError):
+    """The device could not be reached."""
+
+
+class DeviceBusyError(NetworkError):
+    """The device dropped us at once: another client holds its only connection slot."""
+
+
+class Timeout(NetworkError, TimeoutError):
+    """No answer within the time allowed."""

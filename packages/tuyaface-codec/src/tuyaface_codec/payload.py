@@ -1,0 +1,42 @@
+"""Reading device JSON defensively (RELIABILITY.md R13)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import PayloadError
+
+__all__ = ["extract_dps", "parse_json_object"]
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """A JSON object from device bytes; PayloadError for anything else (bad UTF-8, deep
+    nesting, NaN, huge integers, a non-object)."""
+    try:
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise PayloadError(f"device sent a payload that is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise PayloadError(f"device sent JSON {type(value).__name__}, expected an object")
+    return value
+
+
+def extract_dps(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The DP values of a status message: top-level `dps`, else `data.dps` (3.4 / 3.5 pushes).
+
+    PayloadError when `dps` is not a JSON object.
+    """
+    dps = message.get("dps")
+    if dps is None:
+        data = message.get("data")
+        dps = data.get("dps") if isinstance(data, dict) else None
+    if dps is None:
+        return {}
+    if not isinstance(dps, dict):
+        raise PayloadError(f"'dps' is a {type(dps).__name__}, expected an object")
+    return dps

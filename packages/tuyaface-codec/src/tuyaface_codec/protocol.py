@@ -1,0 +1,147 @@
+"""`Protocol`: one protocol version, assembled from small parts by its plugin module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from ._ciphers import PayloadCipher
+from ._keys import KeyLike, as_key, require_key
+from ._layout import FrameLayout
+from ._padding import pad
+from .crypto.backend import CryptoBackend
+from .crypto.select import default_backend
+from .errors import LocalProtocolError
+from .frame import ZERO_HEADER_EXTRA, Frame
+from .handshake import SessionKeyRule
+from .requests import DpsLike, RequestBuilder, RequestKind, dump_json
+from .udp import UDP_KEY
+
+__all__ = ["Broadcast", "HeaderRule", "Protocol"]
+
+
+@attrs.frozen
+class HeaderRule:
+    """Which commands carry the 15-byte version header (PROTOCOL.md 5.1)."""
+
+    bare_commands: frozenset[int]
+    never: bool = False
+
+    def carries(self, cmd: int) -> bool:
+        return not self.never and cmd not in self.bare_commands
+
+
+@attrs.frozen
+class Broadcast:
+    """How a device of this version announces itself over UDP (PROTOCOL.md 10)."""
+
+    port: int
+    cmd: int
+    layout: FrameLayout
+    ecb: bool
+
+
+@attrs.frozen
+class Protocol:
+    """Everything version-specific, as data and small parts; no version checks elsewhere."""
+
+    version: str
+    layout: FrameLayout
+    cipher: PayloadCipher
+    header_rule: HeaderRule
+    requests: RequestBuilder
+    broadcast: Broadcast
+    session_key_rule: SessionKeyRule | None = None
+    prefers_device22: bool = False
+    crypto: CryptoBackend | None = attrs.field(default=None, eq=False)
+
+    @property
+    def needs_handshake(self) -> bool:
+        """True when a session key must be negotiated after connecting (3.4, 3.5)."""
+        return self.session_key_rule is not None
+
+    @property
+    def version_tag(self) -> bytes:
+        return self.version.encode("ascii")
+
+    def backend(self) -> CryptoBackend:
+        """The crypto backend bound to this object, else the process default."""
+        return self.crypto or default_backend()
+
+    def with_crypto(self, crypto: CryptoBackend) -> Protocol:
+        """A copy bound to `crypto`."""
+        return attrs.evolve(self, crypto=crypto)
+
+    def encode_frame(self, frame: Frame, *, key: KeyLike | None, iv: bytes | None = None) -> bytes:
+        """Wire bytes for `frame` under `key` (the local key, or the session key after the
+        handshake). 3.5 needs `iv`: 12 fresh random bytes per frame."""
+        raw_key, crypto = as_key(key), self.backend()
+        header = b""
+        if frame.payload and self.header_rule.carries(frame.cmd):
+            header = self.version_tag + frame.header_extra
+        payload = self.cipher.seal(frame.cmd, header, frame.payload, key=raw_key, crypto=crypto)
+        return self.layout.encode(
+            frame.seqno, frame.cmd, frame.retcode, payload, key=raw_key, iv=iv, crypto=crypto
+        )
+
+    def decode_frame(self, data: bytes, *, key: KeyLike | None, from_device: bool) -> Frame:
+        """Exactly one whole frame: integrity checked first, then decrypted."""
+        raw_key, crypto = as_key(key), self.backend()
+        raw = self.layout.decode(bytes(data), key=raw_key, from_device=from_device, crypto=crypto)
+        extra, body = self.cipher.open(raw.payload, key=raw_key, crypto=crypto)
+        return Frame(raw.seqno, raw.cmd, body, raw.retcode, extra or ZERO_HEADER_EXTRA)
+
+    def session_key(self, local_key: KeyLike, local_nonce: bytes, remote_nonce: bytes) -> bytes:
+        """The 3.4 / 3.5 session key from both handshake nonces."""
+        if self.session_key_rule is None:
+            raise LocalProtocolError(f"protocol {self.version} has no session key")
+        raw_key = require_key(as_key(local_key))
+        return self.session_key_rule.derive(raw_key, local_nonce, remote_nonce, self.backend())
+
+    def command_for(self, kind: RequestKind) -> int:
+        """The `cmd` that carries a request of this kind on this version."""
+        return self.requests.command_for(kind)
+
+    def build_payload(
+        self,
+        kind: RequestKind,
+        *,
+        dev_id: str,
+        t: int,
+        dps: DpsLike | None = None,
+        cid: str | None = None,
+        dp_ids: Iterable[int | str] | None = None,
+    ) -> bytes:
+        """The JSON body of a request of `kind`; `t` is the caller's Unix time in seconds."""
+        return self.requests.build(kind, dev_id=dev_id, t=t, dps=dps, cid=cid, dp_ids=dp_ids)
+
+    def build_request(
+        self,
+        kind: RequestKind,
+        *,
+        seqno: int,
+        dev_id: str,
+        t: int,
+        dps: DpsLike | None = None,
+        cid: str | None = None,
+        dp_ids: Iterable[int | str] | None = None,
+    ) -> Frame:
+        """A client frame for a request of `kind`."""
+        payload = self.build_payload(kind, dev_id=dev_id, t=t, dps=dps, cid=cid, dp_ids=dp_ids)
+        return Frame(seqno=seqno, cmd=self.command_for(kind), payload=payload)
+
+    def encode_broadcast(
+        self, info: dict[str, object] | bytes, *, iv: bytes | None = None, seqno: int = 0
+    ) -> bytes:
+        """The UDP announcement a device of this version sends (`info` as a dict or JSON)."""
+        body = info if isinstance(info, bytes) else dump_json(info)
+        crypto = self.backend()
+        if self.broadcast.ecb:
+            body = crypto.ecb_encrypt(UDP_KEY, pad(body))
+        return self.broadcast.layout.encode(
+            seqno, self.broadcast.cmd, 0, body, key=UDP_KEY, iv=iv, crypto=crypto
+        )
+
+    def __repr__(self) -> str:
+        return f"<Protocol {self.version}>"

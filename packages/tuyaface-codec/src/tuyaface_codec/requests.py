@@ -1,0 +1,184 @@
+"""Request kinds and the JSON bodies each protocol generation sends (PROTOCOL.md 6.5)."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+import attrs
+
+from .commands import Command
+from .errors import LocalProtocolError, PayloadError
+
+__all__ = [
+    "DpsLike",
+    "LegacyRequests",
+    "Protocol5Requests",
+    "RequestBuilder",
+    "RequestKind",
+    "dump_json",
+]
+
+DpsLike = Mapping[str | int, Any]
+
+
+class RequestKind(enum.Enum):
+    """What a client asks a device for."""
+
+    STATUS = "status"
+    SET = "set"
+    HEARTBEAT = "heartbeat"
+    REFRESH = "refresh"
+    DEVICE22_STATUS = "device22_status"
+    SUB_DEVICES = "sub_devices"
+
+
+def dump_json(obj: object) -> bytes:
+    """Compact JSON bytes, as devices expect; PayloadError for values JSON cannot hold."""
+    try:
+        return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise PayloadError(f"DP values must be JSON values (bool, number, string): {exc}") from None
+
+
+def _dps(dps: DpsLike | None) -> dict[str, Any]:
+    if not dps:
+        raise LocalProtocolError("give at least one DP to set, e.g. {'1': True}")
+    return {str(dp): value for dp, value in dps.items()}
+
+
+def _null_dps(dp_ids: Iterable[int | str] | None) -> dict[str, None]:
+    return {str(dp): None for dp in (dp_ids or (1, 2, 3))}
+
+
+class RequestBuilder(Protocol):
+    """Command number and JSON body for each request kind."""
+
+    def command_for(self, kind: RequestKind) -> int:
+        """The `cmd` of a request of this kind."""
+        ...
+
+    def build(
+        self,
+        kind: RequestKind,
+        *,
+        dev_id: str,
+        t: int,
+        dps: DpsLike | None = None,
+        cid: str | None = None,
+        dp_ids: Iterable[int | str] | None = None,
+    ) -> bytes:
+        """The JSON body of the request."""
+        ...
+
+
+def _common(kind: RequestKind, dev_id: str, dp_ids: Iterable[int | str] | None) -> object:
+    if kind is RequestKind.HEARTBEAT:
+        return {"gwId": dev_id, "devId": dev_id}
+    if kind is RequestKind.REFRESH:
+        return {"dpId": [int(dp) for dp in (dp_ids or ())]}
+    return None
+
+
+@attrs.frozen
+class LegacyRequests:
+    """3.1 - 3.3: DP_QUERY / CONTROL with devId, uid and a string `t`."""
+
+    commands: Mapping[RequestKind, int] = attrs.field(
+        factory=lambda: {
+            RequestKind.STATUS: Command.DP_QUERY,
+            RequestKind.SET: Command.CONTROL,
+            RequestKind.HEARTBEAT: Command.HEART_BEAT,
+            RequestKind.REFRESH: Command.UPDATEDPS,
+            RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
+        }
+    )
+
+    def command_for(self, kind: RequestKind) -> int:
+        try:
+            return self.commands[kind]
+        except KeyError:
+            raise LocalProtocolError(f"{kind.value} requests need protocol 3.4 or newer") from None
+
+    def build(
+        self,
+        kind: RequestKind,
+        *,
+        dev_id: str,
+        t: int,
+        dps: DpsLike | None = None,
+        cid: str | None = None,
+        dp_ids: Iterable[int | str] | None = None,
+    ) -> bytes:
+        self.command_for(kind)
+        body = _common(kind, dev_id, dp_ids)
+        if body is None:
+            body = self._query_or_set(kind, dev_id, t, dps, cid, dp_ids)
+        return dump_json(body)
+
+    @staticmethod
+    def _query_or_set(
+        kind: RequestKind,
+        dev_id: str,
+        t: int,
+        dps: DpsLike | None,
+        cid: str | None,
+        dp_ids: Iterable[int | str] | None,
+    ) -> dict[str, Any]:
+        values: dict[str, Any] | None
+        if kind is RequestKind.SET:
+            values = _dps(dps)
+        elif kind is RequestKind.DEVICE22_STATUS:
+            values = _null_dps(dp_ids)
+        else:
+            values = None
+        if cid is not None:
+            sub: dict[str, Any] = {"t": t, "cid": cid}
+            return sub if values is None else {**sub, "dps": values}
+        if values is None:
+            return {"gwId": dev_id, "devId": dev_id, "uid": dev_id, "t": str(t)}
+        return {"devId": dev_id, "uid": dev_id, "t": str(t), "dps": values}
+
+
+@attrs.frozen
+class Protocol5Requests:
+    """3.4 / 3.5: DP_QUERY_NEW `{}` and CONTROL_NEW with the `protocol: 5` envelope."""
+
+    commands: Mapping[RequestKind, int] = attrs.field(
+        factory=lambda: {
+            RequestKind.STATUS: Command.DP_QUERY_NEW,
+            RequestKind.SET: Command.CONTROL_NEW,
+            RequestKind.HEARTBEAT: Command.HEART_BEAT,
+            RequestKind.REFRESH: Command.UPDATEDPS,
+            RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
+            RequestKind.SUB_DEVICES: Command.LAN_EXT_STREAM,
+        }
+    )
+
+    def command_for(self, kind: RequestKind) -> int:
+        return self.commands[kind]
+
+    def build(
+        self,
+        kind: RequestKind,
+        *,
+        dev_id: str,
+        t: int,
+        dps: DpsLike | None = None,
+        cid: str | None = None,
+        dp_ids: Iterable[int | str] | None = None,
+    ) -> bytes:
+        body = _common(kind, dev_id, dp_ids)
+        if body is not None:
+            return dump_json(body)
+        if kind is RequestKind.STATUS:
+            return dump_json({} if cid is None else {"cid": cid})
+        if kind is RequestKind.SUB_DEVICES:
+            return dump_json({"reqType": "subdev_online_stat_query", "data": {"cids": []}})
+        values = _dps(dps) if kind is RequestKind.SET else _null_dps(dp_ids)
+        if cid is None:
+            return dump_json({"protocol": 5, "t": t, "data": {"dps": values}})
+        data = {"cid": cid, "ctype": 0, "dps": values}
+        return dump_json({"protocol": 5, "t": t, "data": data, "cid": cid})

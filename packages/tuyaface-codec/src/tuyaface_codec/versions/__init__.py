@@ -1,0 +1,1 @@
+"""Built-in protocol versions, one plugin module each."""

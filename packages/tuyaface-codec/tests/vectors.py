@@ -1,0 +1,88 @@
+"""Loader for the shared protocol vectors: every *.json file in the vectors folder.
+
+The folder is $TUYAFACE_VECTORS, else ../shared/protocol/vectors beside the repository.
+New files and new entries are picked up without code changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def vectors_dir() -> Path:
+    configured = os.environ.get("TUYAFACE_VECTORS")
+    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "protocol" / "vectors"
+
+
+def _files() -> list[Path]:
+    return sorted(vectors_dir().glob("*.json"))
+
+
+def all_vectors() -> list[dict[str, Any]]:
+    """Every entry of every `vectors` list, each with `_file` added."""
+    found: list[dict[str, Any]] = []
+    for path in _files():
+        document = json.loads(path.read_text())
+        for entry in document.get("vectors", []):
+            found.append({**entry, "_file": path.name})
+    return found
+
+
+def frame_vectors() -> Iterator[dict[str, Any]]:
+    """TCP frames, plus the frames inside handshake transcripts (with the transcript's key)."""
+    for vector in all_vectors():
+        if vector.get("transport") != "tcp":
+            continue
+        if vector["direction"] == "transcript":
+            for step in vector["frames"]:
+                yield {**vector, **step, "name": f"{vector['name']}#step{step['step']}"}
+        else:
+            yield vector
+
+
+def transcripts() -> list[dict[str, Any]]:
+    return [v for v in all_vectors() if v["direction"] == "transcript"]
+
+
+def udp_vectors() -> list[dict[str, Any]]:
+    return [v for v in all_vectors() if v.get("transport") == "udp"]
+
+
+def real_captures() -> list[dict[str, Any]]:
+    """Entries of files that hold `captures` (real device frames)."""
+    found: list[dict[str, Any]] = []
+    for path in _files():
+        document = json.loads(path.read_text())
+        found.extend({**entry, "_file": path.name} for entry in document.get("captures", []))
+    return found
+
+
+def frame_key(vector: dict[str, Any]) -> bytes | None:
+    """The key a frame is sealed with: the session key after the handshake, else the local key."""
+    if vector["cmd"] not in (3, 4, 5) and vector.get("session_key_hex"):
+        return bytes.fromhex(vector["session_key_hex"])
+    if vector.get("key_hex"):
+        return bytes.fromhex(vector["key_hex"])
+    return None
+
+
+def plaintext(vector: dict[str, Any]) -> bytes:
+    """The payload as the decoder returns it: JSON, error text, handshake bytes, or empty."""
+    if vector.get("payload_json") is not None:
+        return str(vector["payload_json"]).encode()
+    if vector.get("payload_text") is not None:
+        return str(vector["payload_text"]).encode()
+    if vector.get("payload_hex") is not None:
+        return bytes.fromhex(vector["payload_hex"])
+    return b""
+
+
+def header_extra(vector: dict[str, Any]) -> bytes:
+    header = vector.get("version_header_hex")
+    return bytes.fromhex(header)[3:] if header else bytes(12)

@@ -1,0 +1,1 @@
+"""tuyaface-transport: bytes over TCP, asyncio, UDP and an in-memory loopback."""
