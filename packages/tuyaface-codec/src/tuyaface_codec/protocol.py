@@ -44,7 +44,11 @@ class Broadcast:
 
 @attrs.frozen
 class Protocol:
-    """Everything version-specific, as data and small parts; no version checks elsewhere."""
+    """Everything version-specific, as data and small parts; no version checks elsewhere.
+
+    `device_echoes_seqno`: replies carry the request's seqno (3.1-3.3); 3.4 / 3.5 devices
+    number their frames with their own counter instead (PROTOCOL.md 9.1).
+    """
 
     version: str
     layout: FrameLayout
@@ -54,6 +58,7 @@ class Protocol:
     broadcast: Broadcast
     session_key_rule: SessionKeyRule | None = None
     prefers_device22: bool = False
+    device_echoes_seqno: bool = True
     crypto: CryptoBackend | None = attrs.field(default=None, eq=False)
 
     @property

@@ -22,6 +22,7 @@ PROTOCOL = Protocol(
     broadcast=Broadcast(
         port=6667, cmd=Command.BOARDCAST_LPV34, layout=LAYOUT_55AA_CRC, ecb=True
     ),
+    device_echoes_seqno=False,
     session_key_rule=EcbSessionKey(),
 )
 

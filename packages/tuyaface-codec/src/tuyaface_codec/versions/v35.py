@@ -20,6 +20,7 @@ PROTOCOL = Protocol(
     header_rule=STANDARD_HEADER_RULE,
     requests=Protocol5Requests(),
     broadcast=Broadcast(port=6667, cmd=Command.UDP_NEW, layout=LAYOUT_6699, ecb=False),
+    device_echoes_seqno=False,
     session_key_rule=GcmSessionKey(),
 )
 
