@@ -10,7 +10,7 @@ from typing import Protocol
 
 import attrs
 
-from ._keys import require_key
+from .keys import require_key
 from ._padding import BLOCK, pad, unpad
 from .crypto.backend import CryptoBackend
 from .errors import DecryptError, IntegrityError

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import attrs
 
-from ._keys import require_key
+from .keys import require_key
 from .crypto.backend import CryptoBackend
 from .errors import FrameError, IntegrityError, LocalProtocolError
 
@@ -49,6 +49,7 @@ class FrameLayout(Protocol):
 
     prefix: bytes
     header_size: int
+    iv_size: int
 
     def frame_size(self, header: bytes, max_length: int) -> int:
         """Whole frame size from its first `header_size` bytes; FrameError past the cap."""
@@ -105,6 +106,7 @@ class Layout55AA:
     prefix: bytes = bytes.fromhex("000055aa")
     suffix: bytes = bytes.fromhex("0000aa55")
     header_size: int = 16
+    iv_size: int = 0
     _header: struct.Struct = struct.Struct(">4sIII")
 
     def frame_size(self, header: bytes, max_length: int) -> int:
@@ -160,6 +162,7 @@ class Layout6699:
     prefix: bytes = bytes.fromhex("00006699")
     suffix: bytes = bytes.fromhex("00009966")
     header_size: int = 18
+    iv_size: int = IV_SIZE
     _header: struct.Struct = struct.Struct(">4sHIII")
 
     def frame_size(self, header: bytes, max_length: int) -> int:

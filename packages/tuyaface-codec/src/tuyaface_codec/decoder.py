@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from ._keys import KeyLike, as_key
+from .keys import KeyLike, as_key
 from .errors import CodecError
 from .frame import Frame
 from .protocol import Protocol

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import attrs
 
 from ._ciphers import PayloadCipher
-from ._keys import KeyLike, as_key, require_key
+from .keys import KeyLike, as_key, require_key
 from ._layout import FrameLayout
 from ._padding import pad
 from .crypto.backend import CryptoBackend
@@ -65,6 +65,11 @@ class Protocol:
     def needs_handshake(self) -> bool:
         """True when a session key must be negotiated after connecting (3.4, 3.5)."""
         return self.session_key_rule is not None
+
+    @property
+    def iv_size(self) -> int:
+        """Bytes of fresh random IV each frame needs (12 on 3.5, else 0)."""
+        return self.layout.iv_size
 
     @property
     def version_tag(self) -> bytes:

@@ -1,4 +1,4 @@
-"""Key handling at the codec's edge."""
+"""Local keys at the codec's edge: 16 raw bytes, from bytes or a 16-character string."""
 
 from __future__ import annotations
 
