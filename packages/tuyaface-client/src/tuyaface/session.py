@@ -1,0 +1,454 @@
+"""`Session`: one connection's conversation, sans I/O (the h11 model).
+
+Feed it received bytes and the current time; it hands back bytes to send, events and the
+next deadline. Both roles share it: the client (requests, replies, pushes, heartbeats,
+the 3.4 / 3.5 handshake, the device22 fallback) and the simulated device.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from tuyaface_codec import (
+    CodecError,
+    Command,
+    DecryptError,
+    Frame,
+    FrameDecoder,
+    HandshakeError,
+    LocalProtocolError,
+    Protocol,
+    RequestKind,
+    Timeout,
+    TuyaError,
+    handshake,
+)
+from tuyaface_codec.keys import KeyLike, as_key
+
+from ._replies import (
+    PendingRequest,
+    device_error,
+    error_text,
+    is_device22_error,
+    read_answer,
+    read_push,
+)
+from .events import (
+    Event,
+    IncomingRequest,
+    Ready,
+    RequestDone,
+    RequestFailed,
+    SessionClosed,
+    StatusPush,
+)
+
+__all__ = ["DEFAULT_REPLY_TIMEOUT", "Role", "Session", "State"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REPLY_TIMEOUT = 5.0
+_HANDSHAKE_COMMANDS = (
+    Command.SESS_KEY_NEG_START,
+    Command.SESS_KEY_NEG_RESP,
+    Command.SESS_KEY_NEG_FINISH,
+)
+WRONG_KEY = "wrong local key or protocol version"
+
+
+class Role(enum.Enum):
+    CLIENT = "client"
+    DEVICE = "device"
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    HANDSHAKING = "handshaking"
+    READY = "ready"
+    CLOSED = "closed"
+
+
+def _key(value: KeyLike) -> bytes:
+    key = as_key(value)
+    assert key is not None
+    return key
+
+
+@attrs.define(eq=False)
+class Session:
+    """The protocol state of one TCP connection, for either role."""
+
+    protocol: Protocol
+    local_key: bytes = attrs.field(converter=_key, repr=False)
+    dev_id: str
+    role: Role = Role.CLIENT
+    cid: str | None = None
+    reply_timeout: float = DEFAULT_REPLY_TIMEOUT
+    heartbeat_interval: float | None = None
+    device22: bool = False
+    dp_ids: tuple[str, ...] = ("1", "2", "3")
+    random_bytes: Callable[[int], bytes] = attrs.field(default=os.urandom, repr=False)
+    wall_time: Callable[[], float] = attrs.field(default=time.time, repr=False)
+
+    state: State = attrs.field(default=State.IDLE, init=False)
+    frames_received: int = attrs.field(default=0, init=False)
+    _seqno: int = attrs.field(default=0, init=False)
+    _decoder: FrameDecoder = attrs.field(init=False, repr=False)
+    _session_key: bytes | None = attrs.field(default=None, init=False, repr=False)
+    _local_nonce: bytes = attrs.field(default=b"", init=False, repr=False)
+    _remote_nonce: bytes = attrs.field(default=b"", init=False, repr=False)
+    _handshake_deadline: float | None = attrs.field(default=None, init=False)
+    _outbound: bytearray = attrs.field(factory=bytearray, init=False, repr=False)
+    _queue: deque[PendingRequest] = attrs.field(factory=deque, init=False, repr=False)
+    _in_flight: PendingRequest | None = attrs.field(default=None, init=False, repr=False)
+    _last_sent: float = attrs.field(default=0.0, init=False)
+    _events: list[Event] = attrs.field(factory=list, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.device22 = self.device22 or self.protocol.prefers_device22
+        self._decoder = FrameDecoder(
+            self.protocol, key=self.local_key, from_device=self.role is Role.CLIENT
+        )
+        if self.role is Role.DEVICE and not self.protocol.device_echoes_seqno:
+            self._seqno = int.from_bytes(self.random_bytes(2), "big")
+
+    # -- driver interface -------------------------------------------------------------
+
+    def start(self, now: float) -> list[Event]:
+        """The connection is open: begin the handshake (client, 3.4 / 3.5) or be ready."""
+        if self.state is not State.IDLE:
+            raise LocalProtocolError(f"session already {self.state.value}")
+        self._last_sent = now
+        if not self.protocol.needs_handshake:
+            self._become_ready(now)
+        elif self.role is Role.CLIENT:
+            self.state = State.HANDSHAKING
+            self._local_nonce = self.random_bytes(handshake.NONCE_SIZE)
+            self._send(Command.SESS_KEY_NEG_START, self._local_nonce, now)
+            self._handshake_deadline = now + self.reply_timeout
+        else:
+            self.state = State.HANDSHAKING
+        return self._take_events()
+
+    def data_to_send(self) -> bytes:
+        """Bytes the driver must write to the connection now."""
+        data = bytes(self._outbound)
+        self._outbound.clear()
+        return data
+
+    def receive_data(self, data: bytes, now: float) -> list[Event]:
+        """Bytes read from the connection."""
+        if self.state is State.CLOSED:
+            return []
+        while True:
+            try:
+                frames = self._decoder.feed(data)
+            except CodecError as exc:
+                self._on_bad_frame(exc, now)
+                if self.state is State.CLOSED:
+                    break
+                data = b""
+                continue
+            for frame in frames:
+                self.frames_received += 1
+                self._dispatch(frame, now)
+                if self.state is State.CLOSED:
+                    break
+            break
+        return self._take_events()
+
+    def connection_lost(self, error: TuyaError | None) -> list[Event]:
+        """The connection ended (EOF, reset, or closed by the driver)."""
+        self._close(error)
+        return self._take_events()
+
+    def handle_timeout(self, now: float) -> list[Event]:
+        """Call at (or after) `next_deadline()`."""
+        if self._handshake_deadline is not None and now >= self._handshake_deadline:
+            self._close(HandshakeError(f"no answer to the key exchange: {WRONG_KEY}?"))
+        request = self._in_flight
+        if request is not None and request.deadline is not None and now >= request.deadline:
+            self._on_reply_timeout(request, now)
+        if self._heartbeat_due(now):
+            self._queue.append(PendingRequest(RequestKind.HEARTBEAT, internal=True))
+            self._pump(now)
+        return self._take_events()
+
+    def next_deadline(self) -> float | None:
+        """When `handle_timeout` must be called next, or None."""
+        deadlines = [self._handshake_deadline]
+        if self._in_flight is not None:
+            deadlines.append(self._in_flight.deadline)
+        elif self.state is State.READY and self.heartbeat_interval and not self._queue:
+            deadlines.append(self._last_sent + self.heartbeat_interval)
+        present = [deadline for deadline in deadlines if deadline is not None]
+        return min(present) if present else None
+
+    def close(self) -> list[Event]:
+        """End the session on purpose: pending requests fail."""
+        self._close(None)
+        return self._take_events()
+
+    @property
+    def busy(self) -> bool:
+        """True while a request is queued or waiting for its answer."""
+        return self._in_flight is not None or bool(self._queue)
+
+    # -- client role ------------------------------------------------------------------
+
+    def request(
+        self,
+        kind: RequestKind,
+        now: float,
+        *,
+        dps: Mapping[str | int, Any] | None = None,
+        dp_ids: Iterable[int | str] | None = None,
+    ) -> int:
+        """Queue a request; its answer comes as RequestDone / RequestFailed with this id."""
+        if self.role is not Role.CLIENT:
+            raise LocalProtocolError("only a client session sends requests")
+        if self.state is State.CLOSED:
+            raise LocalProtocolError("session is closed: open a new connection")
+        if kind is RequestKind.STATUS and self.device22:
+            kind = RequestKind.DEVICE22_STATUS
+        pending = PendingRequest(
+            kind,
+            dps={str(dp): value for dp, value in dps.items()} if dps else None,
+            dp_ids=tuple(str(dp) for dp in dp_ids) if dp_ids else None,
+        )
+        self._queue.append(pending)
+        self._pump(now)
+        return pending.request_id
+
+    def _pump(self, now: float) -> None:
+        if self.state is not State.READY or self._in_flight is not None or not self._queue:
+            return
+        self._transmit(self._queue.popleft(), now)
+
+    def _transmit(self, request: PendingRequest, now: float) -> None:
+        dp_ids = request.dp_ids
+        if request.kind is RequestKind.DEVICE22_STATUS and not dp_ids:
+            dp_ids = self.dp_ids
+        try:
+            payload = self.protocol.build_payload(
+                request.kind,
+                dev_id=self.dev_id,
+                t=int(self.wall_time()),
+                dps=request.dps,
+                cid=self.cid,
+                dp_ids=dp_ids,
+            )
+            cmd = self.protocol.command_for(request.kind)
+        except TuyaError as exc:
+            self._finish_failed(request, exc)
+            self._pump(now)
+            return
+        request.cmd = cmd
+        request.seqno = self._send(cmd, payload, now)
+        request.deadline = now + self.reply_timeout
+        self._in_flight = request
+
+    def _on_reply(self, request: PendingRequest, frame: Frame, now: float) -> None:
+        text = error_text(frame)
+        if text is not None and request.kind is RequestKind.STATUS and is_device22_error(text):
+            log.info("%s answered DP_QUERY with 'data unvalid': switching to device22", self.dev_id)
+            self.device22 = True
+            self._in_flight = None
+            request.kind = RequestKind.DEVICE22_STATUS
+            self._transmit(request, now)
+            return
+        try:
+            if text is not None:
+                raise device_error(text, frame)
+            dps = read_answer(frame)
+        except TuyaError as exc:
+            self._in_flight = None
+            self._finish_failed(request, exc)
+        else:
+            if request.kind is RequestKind.DEVICE22_STATUS and not dps:
+                return  # the ack of the device22 query; the values follow as a push
+            self._in_flight = None
+            if not request.internal:
+                self._events.append(RequestDone(request.request_id, request.kind, dps, frame))
+        self._pump(now)
+
+    def _on_reply_timeout(self, request: PendingRequest, now: float) -> None:
+        self._in_flight = None
+        if request.kind is RequestKind.HEARTBEAT:
+            self._close(Timeout("device stopped answering heartbeats: connection is dead"))
+            return
+        self._finish_failed(
+            request,
+            Timeout(f"no answer from the device within {self.reply_timeout:g} s"),
+        )
+        if not self.protocol.device_echoes_seqno:
+            # Answers carry the device's own counter, so a late one could not be told from
+            # the next request's answer: start a fresh connection instead.
+            self._close(Timeout("a reply went missing; reconnect to resynchronise"))
+            return
+        self._pump(now)
+
+    def _heartbeat_due(self, now: float) -> bool:
+        return (
+            self.role is Role.CLIENT
+            and self.state is State.READY
+            and bool(self.heartbeat_interval)
+            and not self.busy
+            and now >= self._last_sent + (self.heartbeat_interval or 0.0)
+        )
+
+    def _finish_failed(self, request: PendingRequest, error: TuyaError) -> None:
+        if not request.internal:
+            self._events.append(RequestFailed(request.request_id, request.kind, error))
+
+    # -- device role ------------------------------------------------------------------
+
+    def reply(self, request: Frame, payload: bytes = b"", *, retcode: int = 0) -> None:
+        """Device role: answer `request` (its seqno is echoed where the version does)."""
+        self._send_device(request.cmd, payload, retcode, echo=request.seqno)
+
+    def push(self, payload: bytes, *, cmd: int = Command.STATUS) -> None:
+        """Device role: send an unsolicited frame (a STATUS push by default)."""
+        self._send_device(cmd, payload, 0, echo=0)
+
+    def _send_device(self, cmd: int, payload: bytes, retcode: int, *, echo: int) -> None:
+        if self.role is not Role.DEVICE:
+            raise LocalProtocolError("only a device session replies and pushes")
+        if self.state is not State.READY and cmd not in _HANDSHAKE_COMMANDS:
+            raise LocalProtocolError("the handshake is not finished")
+        seqno = echo if self.protocol.device_echoes_seqno else self._next_seqno()
+        self._emit(Frame(seqno=seqno, cmd=cmd, payload=payload, retcode=retcode))
+
+    def _device_handshake(self, frame: Frame, now: float) -> None:
+        if self.state is State.READY:
+            self._close(HandshakeError("handshake frame after the session key was set"))
+        elif frame.cmd == Command.SESS_KEY_NEG_START and len(frame.payload) == 16:
+            self._local_nonce = frame.payload
+            self._remote_nonce = self.random_bytes(handshake.NONCE_SIZE)
+            answer = handshake.response_payload(
+                self.local_key, self._local_nonce, self._remote_nonce
+            )
+            self._send_device(Command.SESS_KEY_NEG_RESP, answer, 0, echo=frame.seqno)
+        elif frame.cmd == Command.SESS_KEY_NEG_FINISH and self._remote_nonce:
+            try:
+                handshake.check_finish(frame.payload, self.local_key, self._remote_nonce)
+            except HandshakeError as exc:
+                self._close(exc)
+                return
+            self._set_session_key()
+            self._become_ready(now)
+
+    # -- shared -----------------------------------------------------------------------
+
+    def _dispatch(self, frame: Frame, now: float) -> None:
+        if self.role is Role.DEVICE:
+            if frame.cmd in _HANDSHAKE_COMMANDS:
+                self._device_handshake(frame, now)
+            elif self.state is State.READY:
+                self._events.append(IncomingRequest(frame))
+            return
+        if self.state is State.HANDSHAKING:
+            self._client_handshake(frame, now)
+            return
+        request = self._in_flight
+        if request is not None and request.answered_by(
+            frame, echoes_seqno=self.protocol.device_echoes_seqno
+        ):
+            self._on_reply(request, frame, now)
+        elif frame.cmd == Command.STATUS:
+            self._on_push(frame)
+        else:
+            log.debug("%s: dropped an unexpected cmd %d frame", self.dev_id, frame.cmd)
+
+    def _client_handshake(self, frame: Frame, now: float) -> None:
+        if frame.cmd != Command.SESS_KEY_NEG_RESP:
+            log.debug("%s: cmd %d before the handshake finished", self.dev_id, frame.cmd)
+            return
+        try:
+            self._remote_nonce = handshake.read_response(
+                frame.payload, self.local_key, self._local_nonce
+            )
+        except HandshakeError as exc:
+            self._close(exc)
+            return
+        finish = handshake.finish_payload(self.local_key, self._remote_nonce)
+        self._send(Command.SESS_KEY_NEG_FINISH, finish, now)
+        self._set_session_key()
+        self._handshake_deadline = None
+        self._become_ready(now)
+
+    def _set_session_key(self) -> None:
+        self._session_key = self.protocol.session_key(
+            self.local_key, self._local_nonce, self._remote_nonce
+        )
+        self._decoder.set_key(self._session_key)
+
+    def _become_ready(self, now: float) -> None:
+        self.state = State.READY
+        self._events.append(Ready())
+        self._pump(now)
+
+    def _on_push(self, frame: Frame) -> None:
+        try:
+            dps, cid = read_push(frame)
+        except TuyaError as exc:
+            log.warning("%s: ignored an unreadable status push: %s", self.dev_id, exc)
+            return
+        self._events.append(StatusPush(dps, cid))
+
+    def _on_bad_frame(self, error: CodecError, now: float) -> None:
+        if self.role is Role.DEVICE:
+            log.debug("%s: dropped a frame that failed its checks: %s", self.dev_id, error)
+            return
+        if self.state is State.HANDSHAKING:
+            self._close(HandshakeError(f"{WRONG_KEY}: {error}"))
+            return
+        request = self._in_flight
+        if isinstance(error, DecryptError) and request is not None:
+            # 3.1-3.3: the device answered under a different key.
+            self._in_flight = None
+            self._finish_failed(request, DecryptError(f"{WRONG_KEY}: {error}"))
+            self._pump(now)
+            return
+        self._close(type(error)(f"connection out of sync ({error}): reconnecting"))
+
+    def _next_seqno(self) -> int:
+        self._seqno = (self._seqno + 1) & 0xFFFFFFFF
+        return self._seqno
+
+    def _send(self, cmd: int, payload: bytes, now: float) -> int:
+        seqno = self._next_seqno()
+        self._emit(Frame(seqno=seqno, cmd=cmd, payload=payload))
+        self._last_sent = now
+        return seqno
+
+    def _emit(self, frame: Frame) -> None:
+        key = self.local_key if frame.cmd in _HANDSHAKE_COMMANDS else self._session_key
+        iv = self.random_bytes(self.protocol.iv_size) if self.protocol.iv_size else None
+        self._outbound += self.protocol.encode_frame(frame, key=key or self.local_key, iv=iv)
+
+    def _close(self, error: TuyaError | None) -> None:
+        if self.state is State.CLOSED:
+            return
+        self.state = State.CLOSED
+        self._handshake_deadline = None
+        pending = [self._in_flight] if self._in_flight else []
+        pending.extend(self._queue)
+        self._in_flight = None
+        self._queue.clear()
+        failure = error or LocalProtocolError("the connection was closed")
+        for request in pending:
+            self._finish_failed(request, failure)
+        self._events.append(SessionClosed(error))
+
+    def _take_events(self) -> list[Event]:
+        events, self._events = self._events, []
+        return events
