@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
-
 from tuyaface_codec import (
     CodecError,
     Command,
@@ -146,24 +145,24 @@ class Session:
 
     def receive_data(self, data: bytes, now: float) -> list[Event]:
         """Bytes read from the connection."""
-        if self.state is State.CLOSED:
-            return []
-        while True:
+        while self.state is not State.CLOSED:
             try:
                 frames = self._decoder.feed(data)
             except CodecError as exc:
                 self._on_bad_frame(exc, now)
-                if self.state is State.CLOSED:
-                    break
                 data = b""
                 continue
             for frame in frames:
                 self.frames_received += 1
                 self._dispatch(frame, now)
-                if self.state is State.CLOSED:
+                if self._closed:
                     break
             break
         return self._take_events()
+
+    @property
+    def _closed(self) -> bool:
+        return self.state is State.CLOSED
 
     def connection_lost(self, error: TuyaError | None) -> list[Event]:
         """The connection ended (EOF, reset, or closed by the driver)."""

@@ -10,10 +10,10 @@ from typing import Protocol
 
 import attrs
 
-from .keys import require_key
 from ._padding import BLOCK, pad, unpad
 from .crypto.backend import CryptoBackend
 from .errors import DecryptError, IntegrityError
+from .keys import require_key
 
 __all__ = [
     "HEADER_SIZE",

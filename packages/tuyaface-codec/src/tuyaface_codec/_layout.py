@@ -10,9 +10,9 @@ from typing import Protocol
 
 import attrs
 
-from .keys import require_key
 from .crypto.backend import CryptoBackend
 from .errors import FrameError, IntegrityError, LocalProtocolError
+from .keys import require_key
 
 __all__ = [
     "CRC32",
@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 _U32 = struct.Struct(">I")
+_HEADER_55AA = struct.Struct(">4sIII")
+_HEADER_6699 = struct.Struct(">4sHIII")
 IV_SIZE = 12
 TAG_SIZE = 16
 
@@ -47,9 +49,20 @@ class RawFrame:
 class FrameLayout(Protocol):
     """How header, payload and integrity trailer are laid out on the wire."""
 
-    prefix: bytes
-    header_size: int
-    iv_size: int
+    @property
+    def prefix(self) -> bytes:
+        """The four bytes every frame starts with."""
+        ...
+
+    @property
+    def header_size(self) -> int:
+        """Bytes up to and including the length field."""
+        ...
+
+    @property
+    def iv_size(self) -> int:
+        """Bytes of fresh IV each frame needs (0: none)."""
+        ...
 
     def frame_size(self, header: bytes, max_length: int) -> int:
         """Whole frame size from its first `header_size` bytes; FrameError past the cap."""
@@ -107,10 +120,9 @@ class Layout55AA:
     suffix: bytes = bytes.fromhex("0000aa55")
     header_size: int = 16
     iv_size: int = 0
-    _header: struct.Struct = struct.Struct(">4sIII")
 
     def frame_size(self, header: bytes, max_length: int) -> int:
-        (length,) = _U32.unpack_from(header, 12)
+        length: int = _U32.unpack_from(header, 12)[0]
         if length > max_length:
             raise FrameError(f"frame claims {length} bytes, more than the cap of {max_length}")
         if length < self.trailer.size + len(self.suffix):
@@ -130,7 +142,7 @@ class Layout55AA:
     ) -> bytes:
         code = b"" if retcode is None else _U32.pack(retcode)
         length = len(code) + len(payload) + self.trailer.size + len(self.suffix)
-        body = self._header.pack(self.prefix, seqno, cmd, length) + code + payload
+        body = _HEADER_55AA.pack(self.prefix, seqno, cmd, length) + code + payload
         return body + self.trailer.compute(key, body) + self.suffix
 
     def decode(
@@ -141,7 +153,7 @@ class Layout55AA:
         payload_start = self.header_size + (4 if from_device else 0)
         if payload_end < payload_start:
             raise FrameError(f"{len(data)} bytes are too few for a 55AA frame")
-        prefix, seqno, cmd, length = self._header.unpack_from(data)
+        prefix, seqno, cmd, length = _HEADER_55AA.unpack_from(data)
         if prefix != self.prefix:
             raise FrameError("frame does not start with 000055AA")
         if length != len(data) - self.header_size:
@@ -163,10 +175,9 @@ class Layout6699:
     suffix: bytes = bytes.fromhex("00009966")
     header_size: int = 18
     iv_size: int = IV_SIZE
-    _header: struct.Struct = struct.Struct(">4sHIII")
 
     def frame_size(self, header: bytes, max_length: int) -> int:
-        (length,) = _U32.unpack_from(header, 14)
+        length: int = _U32.unpack_from(header, 14)[0]
         if length > max_length:
             raise FrameError(f"frame claims {length} bytes, more than the cap of {max_length}")
         if length < IV_SIZE + TAG_SIZE:
@@ -190,7 +201,7 @@ class Layout6699:
             )
         plaintext = payload if retcode is None else _U32.pack(retcode) + payload
         length = IV_SIZE + len(plaintext) + TAG_SIZE
-        header = self._header.pack(self.prefix, 0, seqno, cmd, length)
+        header = _HEADER_6699.pack(self.prefix, 0, seqno, cmd, length)
         sealed = crypto.gcm_encrypt(require_key(key), iv, plaintext, header[4:])
         return header + iv + sealed + self.suffix
 
@@ -199,7 +210,7 @@ class Layout6699:
     ) -> RawFrame:
         if len(data) < self.header_size + IV_SIZE + TAG_SIZE + len(self.suffix):
             raise FrameError(f"{len(data)} bytes are too few for a 6699 frame")
-        prefix, _reserved, seqno, cmd, length = self._header.unpack_from(data)
+        prefix, _reserved, seqno, cmd, length = _HEADER_6699.unpack_from(data)
         if prefix != self.prefix:
             raise FrameError("frame does not start with 00006699")
         if length != len(data) - self.header_size - len(self.suffix):

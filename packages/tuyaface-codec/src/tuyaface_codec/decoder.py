@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import attrs
 
-from .keys import KeyLike, as_key
 from .errors import CodecError
 from .frame import Frame
+from .keys import KeyLike, as_key
 from .protocol import Protocol
 
 __all__ = ["DEFAULT_MAX_LENGTH", "FrameDecoder"]

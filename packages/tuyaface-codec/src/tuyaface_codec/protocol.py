@@ -7,7 +7,6 @@ from collections.abc import Iterable
 import attrs
 
 from ._ciphers import PayloadCipher
-from .keys import KeyLike, as_key, require_key
 from ._layout import FrameLayout
 from ._padding import pad
 from .crypto.backend import CryptoBackend
@@ -15,6 +14,7 @@ from .crypto.select import default_backend
 from .errors import LocalProtocolError
 from .frame import ZERO_HEADER_EXTRA, Frame
 from .handshake import SessionKeyRule
+from .keys import KeyLike, as_key, require_key
 from .requests import DpsLike, RequestBuilder, RequestKind, dump_json
 from .udp import UDP_KEY
 

@@ -21,7 +21,7 @@ __all__ = [
     "dump_json",
 ]
 
-DpsLike = Mapping[str | int, Any]
+DpsLike = Mapping[str, Any] | Mapping[int, Any] | Mapping[str | int, Any]
 
 
 class RequestKind(enum.Enum):
