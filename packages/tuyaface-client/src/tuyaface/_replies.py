@@ -6,7 +6,6 @@ import itertools
 from typing import Any
 
 import attrs
-
 from tuyaface_codec import (
     Command,
     DeviceError,
