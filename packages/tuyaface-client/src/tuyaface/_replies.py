@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 import attrs
+
 from tuyaface_codec import (
     Command,
     DeviceError,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+
 from tuyaface_codec import Frame, RequestKind, TuyaError
 
 __all__ = [

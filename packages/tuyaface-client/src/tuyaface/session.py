@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
+
 from tuyaface_codec import (
     CodecError,
     Command,
