@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,15 +11,28 @@ from .errors import PayloadError
 
 __all__ = ["extract_dps", "parse_json_object"]
 
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+# One decoder for every call: json.loads with hooks builds a new one each time (slow).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """A JSON object from device bytes; PayloadError for anything else (bad UTF-8, deep
-    nesting, NaN, huge integers, a non-object)."""
+    nesting, NaN or infinite numbers, integers over the interpreter's digit limit, a
+    non-object)."""
     try:
-        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        value = _DECODER.decode(body.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise PayloadError(f"device sent a payload that is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
