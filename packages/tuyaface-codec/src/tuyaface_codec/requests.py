@@ -35,10 +35,14 @@ class RequestKind(enum.Enum):
     SUB_DEVICES = "sub_devices"
 
 
+# One encoder for every call: json.dumps with options builds a new one each time (slow).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 def dump_json(obj: object) -> bytes:
     """Compact JSON bytes, as devices expect; PayloadError for values JSON cannot hold."""
     try:
-        return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        return _ENCODER.encode(obj).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise PayloadError(f"DP values must be JSON values (bool, number, string): {exc}") from None
 
