@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import struct
@@ -104,7 +105,15 @@ class HmacTrailer:
     size = 32
 
     def compute(self, key: bytes | None, data: bytes) -> bytes:
-        return hmac.new(require_key(key), data, hashlib.sha256).digest()
+        mac = _keyed_hmac(require_key(key)).copy()
+        mac.update(data)
+        return mac.digest()
+
+
+@functools.lru_cache(maxsize=512)
+def _keyed_hmac(key: bytes) -> hmac.HMAC:
+    # Keying an HMAC costs more than the hashing of a frame; copies of a keyed one are cheap.
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 CRC32 = Crc32Trailer()
