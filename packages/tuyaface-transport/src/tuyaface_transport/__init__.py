@@ -1,1 +1,61 @@
-"""tuyaface-transport: bytes over TCP, asyncio, UDP and an in-memory loopback."""
+"""tuyaface-transport: bytes over TCP (blocking, asyncio), UDP and an in-memory loopback.
+
+Transports are plugins: `get_transport("tcp" | "asyncio" | "loopback")` returns a factory
+with `connect`, `aconnect` and `start_server`. Nothing here knows about Tuya.
+"""
+
+from __future__ import annotations
+
+from .aio import AsyncioServer, AsyncioTransport
+from .blocking import TcpTransport
+from .errors import (
+    TransportClosedError,
+    TransportConnectError,
+    TransportConnectTimeout,
+    TransportError,
+    TransportResetError,
+    TransportTimeout,
+    UnknownTransportError,
+)
+from .hookspecs import hookimpl, hookspec
+from .interfaces import AsyncServer, AsyncTransport, Handler, Transport, TransportFactory
+from .loopback import (
+    AsyncLoopbackTransport,
+    FaultPlan,
+    LoopbackListener,
+    LoopbackTransport,
+    loopback_pair,
+)
+from .plugins import BUILTIN_PLUGINS, get_transport, make_plugin_manager, transports
+from .udp import DatagramListener, open_datagram_listener
+
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "AsyncLoopbackTransport",
+    "AsyncServer",
+    "AsyncTransport",
+    "AsyncioServer",
+    "AsyncioTransport",
+    "DatagramListener",
+    "FaultPlan",
+    "Handler",
+    "LoopbackListener",
+    "LoopbackTransport",
+    "TcpTransport",
+    "Transport",
+    "TransportClosedError",
+    "TransportConnectError",
+    "TransportConnectTimeout",
+    "TransportError",
+    "TransportFactory",
+    "TransportResetError",
+    "TransportTimeout",
+    "UnknownTransportError",
+    "get_transport",
+    "hookimpl",
+    "hookspec",
+    "loopback_pair",
+    "make_plugin_manager",
+    "open_datagram_listener",
+    "transports",
+]
