@@ -11,9 +11,9 @@ from typing import Self
 
 from ._oserror import listen_error
 from ._wakeup import Wakeup
-from .errors import TransportClosedError, TransportTimeout
+from .errors import TransportClosedError, TransportError, TransportTimeout
 
-__all__ = ["Datagram", "DatagramListener", "open_datagram_listener"]
+__all__ = ["Datagram", "DatagramListener", "local_address_facing", "open_datagram_listener"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +131,21 @@ async def open_datagram_listener(
         lambda: _DatagramProtocol(queue_size), sock=sock
     )
     return DatagramListener(transport, protocol)
+
+
+def local_address_facing(host: str) -> str:
+    """The local address that datagrams to `host` (unicast or broadcast) leave from.
+
+    Connecting a UDP socket only picks a route; nothing is sent. `TransportError` when
+    there is no route to `host`.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        try:
+            sock.connect((host, 9))
+        except OSError as exc:
+            raise TransportError(
+                f"no local address reaches {host} ({exc}): check the network"
+            ) from exc
+        return str(sock.getsockname()[0])
