@@ -1,0 +1,125 @@
+"""`Announcer`: a simulated device's UDP announcements and 3.5 discovery answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+
+from tuyaface_codec import Protocol, TuyaError, decode_broadcast
+
+from .discovery import _udp
+from .discovery._options import LAN_BROADCAST, REPLY_PORT
+
+__all__ = ["Announcer"]
+
+log = logging.getLogger(__name__)
+
+Address = tuple[str, int]
+
+
+@attrs.define
+class Announcer:
+    """Announces one device the way a real device of `protocol`'s version does.
+
+    - `info`: the announcement JSON (`gwId`, `ip`, `productKey`, `version`, ...).
+    - `target`: where broadcasts go; None: the LAN broadcast on the version's port.
+    - `interval`: seconds between broadcasts; None: never broadcast (a 3.5 device that
+      only answers requests).
+    - `answer_on`: bind here and answer 3.5 discovery requests (real devices: port 7000);
+      None: answer nothing. The answer goes to the request's `ip`, port `reply_port`.
+    - `host`: the address the sending socket binds when `answer_on` is None.
+    """
+
+    protocol: Protocol
+    info: Mapping[str, Any]
+    target: Address | None = None
+    interval: float | None = 5.0
+    answer_on: Address | None = None
+    reply_port: int = REPLY_PORT
+    host: str = "0.0.0.0"
+    sent: int = attrs.field(default=0, init=False)
+    answered: int = attrs.field(default=0, init=False)
+    _endpoint: _udp.Endpoint | None = attrs.field(default=None, init=False, repr=False)
+    _tasks: list[asyncio.Task[None]] = attrs.field(factory=list, init=False, repr=False)
+
+    @property
+    def broadcast_target(self) -> Address:
+        """Where the broadcasts go."""
+        return self.target or (LAN_BROADCAST, self.protocol.broadcast.port)
+
+    @property
+    def address(self) -> Address | None:
+        """The bound address (the real port when port 0 was asked); None before `start`."""
+        return self._endpoint.address if self._endpoint is not None else None
+
+    def datagram(self) -> bytes:
+        """One announcement, as this version encodes it (a fresh IV where it needs one)."""
+        iv_size = self.protocol.broadcast.layout.iv_size
+        iv = os.urandom(iv_size) if iv_size else None
+        return self.protocol.encode_broadcast(dict(self.info), iv=iv)
+
+    async def start(self) -> None:
+        """Bind, then broadcast every `interval` and answer requests until `aclose`."""
+        if self._endpoint is not None:
+            return
+        host, port = self.answer_on or (self.host, 0)
+        self._endpoint = await _udp.open_endpoint(host, port, reuse_port=True)
+        if self.interval is not None:
+            self._tasks.append(asyncio.create_task(self._broadcast(self._endpoint, self.interval)))
+        if self.answer_on is not None:
+            self._tasks.append(asyncio.create_task(self._answer(self._endpoint)))
+
+    async def aclose(self) -> None:
+        """Stop announcing; closing twice is harmless."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        endpoint, self._endpoint = self._endpoint, None
+        if endpoint is not None:
+            await endpoint.aclose()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _broadcast(self, endpoint: _udp.Endpoint, interval: float) -> None:
+        while True:
+            if _udp.send_quietly(endpoint, self.datagram(), self.broadcast_target):
+                self.sent += 1
+            await asyncio.sleep(interval)
+
+    async def _answer(self, endpoint: _udp.Endpoint) -> None:
+        async for data, source in _udp.datagrams(endpoint):
+            reply_ip = _requester_ip(data)
+            if reply_ip is None:
+                continue
+            log.debug("answering a discovery request from %s", source[0])
+            if _udp.send_quietly(endpoint, self.datagram(), (reply_ip, self.reply_port)):
+                self.answered += 1
+
+
+def _requester_ip(datagram: bytes) -> str | None:
+    """The `ip` a discovery request asks to be answered at; None for anything else."""
+    try:
+        request = decode_broadcast(datagram)
+    except TuyaError:
+        return None
+    reply_ip = request.get("ip")
+    if "from" not in request or not isinstance(reply_ip, str):
+        return None
+    return reply_ip

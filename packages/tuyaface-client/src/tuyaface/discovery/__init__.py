@@ -1,0 +1,32 @@
+"""Finding Tuya devices on the local network (PROTOCOL.md 10).
+
+Devices announce themselves over UDP (6666: plain 3.1; 6667: encrypted 3.2-3.5) and newer
+3.5 devices answer a request sent to UDP 7000. `discover_iter` / `discover` listen to all
+three and report each device once; `Scanner` does the same and keeps counts.
+"""
+
+from __future__ import annotations
+
+from ._api import discover, discover_iter
+from ._confirm import aconfirm_address, atcp_reachable, confirm_address, tcp_reachable
+from ._device import DiscoveredDevice, device_from_info
+from ._options import BROADCAST_PORTS, LAN_BROADCAST, REPLY_PORT, ScanOptions
+from ._scanner import Scanner
+from ._state import ScanState
+
+__all__ = [
+    "BROADCAST_PORTS",
+    "LAN_BROADCAST",
+    "REPLY_PORT",
+    "DiscoveredDevice",
+    "ScanOptions",
+    "ScanState",
+    "Scanner",
+    "aconfirm_address",
+    "atcp_reachable",
+    "confirm_address",
+    "device_from_info",
+    "discover",
+    "discover_iter",
+    "tcp_reachable",
+]
