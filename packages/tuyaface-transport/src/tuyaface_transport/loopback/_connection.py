@@ -64,6 +64,7 @@ class Side:
         if self._faults is None:
             self._outbound.put(((0.0, bytes(data)),))
             return
+        self._outbound.check_writable()
         plan = self._faults.plan(bytes(data), time.monotonic())
         if plan.chunks:
             self._outbound.put(plan.chunks)

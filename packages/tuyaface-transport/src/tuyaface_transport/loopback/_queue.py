@@ -58,13 +58,21 @@ class TimedQueue(Generic[T]):
         for loop, future in waiters:
             _wake_in_loop(loop, future)
 
+    def _check_writable(self) -> None:
+        if self._reader_closed or self._end is not None:
+            raise TransportResetError(
+                f"the {self._what} was closed by the peer or dropped: reconnect"
+            )
+
+    def check_writable(self) -> None:
+        """`TransportResetError` once the reader is gone or the queue ended."""
+        with self._lock:
+            self._check_writable()
+
     def put(self, items: Iterable[tuple[float, T]]) -> None:
         """Append items; `TransportResetError` once the reader is gone or the queue ended."""
         with self._lock:
-            if self._reader_closed or self._end is not None:
-                raise TransportResetError(
-                    f"the {self._what} was closed by the peer or dropped: reconnect"
-                )
+            self._check_writable()
             self._items.extend(items)
             self._wake_all()
 
