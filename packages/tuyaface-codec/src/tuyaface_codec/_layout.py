@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import struct
 import zlib
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
@@ -37,14 +37,19 @@ IV_SIZE = 12
 TAG_SIZE = 16
 
 
-@attrs.frozen
-class RawFrame:
-    """Header values and the payload as the layout leaves it (still enciphered on 3.1-3.4)."""
+class RawFrame(NamedTuple):
+    """Header values and the payload as the layout leaves it (still enciphered on 3.1-3.4).
+
+    A tuple rather than an attrs class: one is made per frame on the decode hot path.
+    """
 
     seqno: int
     cmd: int
     retcode: int | None
-    payload: bytes = attrs.field(repr=False)
+    payload: bytes
+
+    def __repr__(self) -> str:  # the payload is plaintext on 3.5: keep it out
+        return f"RawFrame(seqno={self.seqno}, cmd={self.cmd}, retcode={self.retcode})"
 
 
 class FrameLayout(Protocol):
@@ -105,15 +110,29 @@ class HmacTrailer:
     size = 32
 
     def compute(self, key: bytes | None, data: bytes) -> bytes:
-        mac = _keyed_hmac(require_key(key)).copy()
-        mac.update(data)
-        return mac.digest()
+        inner_keyed, outer_keyed = _hmac_sha256_pads(require_key(key))
+        inner = inner_keyed.copy()
+        inner.update(data)
+        outer = outer_keyed.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+_TRANS_36 = bytes(x ^ 0x36 for x in range(256))
+_TRANS_5C = bytes(x ^ 0x5C for x in range(256))
 
 
 @functools.lru_cache(maxsize=512)
-def _keyed_hmac(key: bytes) -> hmac.HMAC:
-    # Keying an HMAC costs more than the hashing of a frame; copies of a keyed one are cheap.
-    return hmac.new(key, digestmod=hashlib.sha256)
+def _hmac_sha256_pads(key: bytes) -> tuple[Any, Any]:
+    """SHA-256 states after the key's inner and outer pad blocks (RFC 2104), once per key.
+
+    Keying `hmac.new` costs more than hashing a whole frame, so each frame only copies these
+    (the way the stdlib's pure-Python pbkdf2 does). Equal to `hmac.digest(key, data, "sha256")`.
+    """
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    block = key.ljust(64, b"\0")
+    return hashlib.sha256(block.translate(_TRANS_36)), hashlib.sha256(block.translate(_TRANS_5C))
 
 
 CRC32 = Crc32Trailer()

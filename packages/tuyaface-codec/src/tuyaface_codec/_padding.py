@@ -7,12 +7,13 @@ from .errors import DecryptError
 __all__ = ["BLOCK", "pad", "unpad"]
 
 BLOCK = 16
+_PADDING = tuple(bytes((k,)) * k for k in range(BLOCK + 1))  # _PADDING[k]: k bytes of value k
 
 
 def pad(data: bytes) -> bytes:
     """Append k bytes of value k, 1 <= k <= 16."""
     k = BLOCK - len(data) % BLOCK
-    return data + bytes((k,)) * k
+    return data + _PADDING[k]
 
 
 def unpad(data: bytes) -> bytes:
@@ -20,6 +21,6 @@ def unpad(data: bytes) -> bytes:
     if not data or len(data) % BLOCK:
         raise DecryptError("decrypted data is not whole AES blocks: wrong local key or version?")
     k = data[-1]
-    if not 1 <= k <= BLOCK or data[-k:] != bytes((k,)) * k:
+    if not 1 <= k <= BLOCK or not data.endswith(_PADDING[k]):
         raise DecryptError("bad padding after decryption: wrong local key or protocol version")
     return data[:-k]
