@@ -1,1 +1,54 @@
-"""tuyaface: control Tuya Wi-Fi devices over the local network."""
+"""tuyaface: control Tuya Wi-Fi devices over the local network.
+
+`Device` (blocking) and `AsyncDevice` (asyncio) talk to one device each; `SimulatedDevice`
+is a device in software for tests and demos. Errors come from one tree rooted at
+`TuyaError`. Importing this package loads no plugins and no CLI.
+"""
+
+from __future__ import annotations
+
+from tuyaface_codec.errors import (
+    CodecError,
+    ConnectError,
+    DecryptError,
+    DeviceBusyError,
+    DeviceError,
+    HandshakeError,
+    NetworkError,
+    ProtocolError,
+    Timeout,
+    TuyaError,
+    UnknownProtocolError,
+)
+
+from .device import Device
+from .events import ConnectFailed, Connected, DeviceEvent, Disconnected, StatusPush
+from .plugins import make_plugin_manager
+from .session import Role, Session
+from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
+
+__all__ = [
+    "CodecError",
+    "ConnectError",
+    "ConnectFailed",
+    "Connected",
+    "DecryptError",
+    "Device",
+    "DeviceBusyError",
+    "DeviceError",
+    "DeviceEvent",
+    "Disconnected",
+    "HandshakeError",
+    "NetworkError",
+    "ProtocolError",
+    "Role",
+    "Session",
+    "SimulatedDevice",
+    "SimulatorServer",
+    "SimulatorThread",
+    "StatusPush",
+    "Timeout",
+    "TuyaError",
+    "UnknownProtocolError",
+    "make_plugin_manager",
+]

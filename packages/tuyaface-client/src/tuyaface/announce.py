@@ -15,6 +15,7 @@ from tuyaface_codec import Protocol, TuyaError, decode_broadcast
 
 from .discovery import _udp
 from .discovery._options import LAN_BROADCAST, REPLY_PORT
+from .plugins import resolve_protocol
 
 __all__ = ["Announcer"]
 
@@ -27,16 +28,19 @@ Address = tuple[str, int]
 class Announcer:
     """Announces one device the way a real device of `protocol`'s version does.
 
-    - `info`: the announcement JSON (`gwId`, `ip`, `productKey`, `version`, ...).
+    - `protocol`: a `Protocol` or a version tag ("3.1" ... "3.5").
+    - `info`: the announcement JSON (`gwId`, `ip`, `productKey`, ...); `version` defaults
+      to the protocol's.
     - `target`: where broadcasts go; None: the LAN broadcast on the version's port.
     - `interval`: seconds between broadcasts; None: never broadcast (a 3.5 device that
       only answers requests).
     - `answer_on`: bind here and answer 3.5 discovery requests (real devices: port 7000);
-      None: answer nothing. The answer goes to the request's `ip`, port `reply_port`.
+      None: answer nothing. The answer goes to the request's `ip`, port `reply_port`
+      (which may be changed while running).
     - `host`: the address the sending socket binds when `answer_on` is None.
     """
 
-    protocol: Protocol
+    protocol: Protocol = attrs.field(converter=resolve_protocol)
     info: Mapping[str, Any]
     target: Address | None = None
     interval: float | None = 5.0
@@ -45,8 +49,7 @@ class Announcer:
     host: str = "0.0.0.0"
     sent: int = attrs.field(default=0, init=False)
     answered: int = attrs.field(default=0, init=False)
-    _endpoint: _udp.Endpoint | None = attrs.field(default=None, init=False, repr=False)
-    _tasks: list[asyncio.Task[None]] = attrs.field(factory=list, init=False, repr=False)
+    _group: _udp.UdpGroup = attrs.field(factory=_udp.UdpGroup, init=False, repr=False)
 
     @property
     def broadcast_target(self) -> Address:
@@ -56,34 +59,30 @@ class Announcer:
     @property
     def address(self) -> Address | None:
         """The bound address (the real port when port 0 was asked); None before `start`."""
-        return self._endpoint.address if self._endpoint is not None else None
+        endpoints = self._group.endpoints
+        return endpoints[0].address if endpoints else None
 
     def datagram(self) -> bytes:
         """One announcement, as this version encodes it (a fresh IV where it needs one)."""
         iv_size = self.protocol.broadcast.layout.iv_size
         iv = os.urandom(iv_size) if iv_size else None
-        return self.protocol.encode_broadcast(dict(self.info), iv=iv)
+        info = {"version": self.protocol.version, **self.info}
+        return self.protocol.encode_broadcast(info, iv=iv)
 
     async def start(self) -> None:
         """Bind, then broadcast every `interval` and answer requests until `aclose`."""
-        if self._endpoint is not None:
+        if self._group.endpoints:
             return
         host, port = self.answer_on or (self.host, 0)
-        self._endpoint = await _udp.open_endpoint(host, port, reuse_port=True)
+        endpoint = await self._group.bind(host, port, reuse_port=True)
         if self.interval is not None:
-            self._tasks.append(asyncio.create_task(self._broadcast(self._endpoint, self.interval)))
+            self._group.spawn(self._broadcast(endpoint, self.interval))
         if self.answer_on is not None:
-            self._tasks.append(asyncio.create_task(self._answer(self._endpoint)))
+            self._group.spawn(self._answer(endpoint))
 
     async def aclose(self) -> None:
         """Stop announcing; closing twice is harmless."""
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        endpoint, self._endpoint = self._endpoint, None
-        if endpoint is not None:
-            await endpoint.aclose()
+        await self._group.aclose()
 
     async def __aenter__(self) -> Self:
         await self.start()

@@ -9,6 +9,10 @@ import attrs
 from tuyaface_codec import Frame, RequestKind, TuyaError
 
 __all__ = [
+    "ConnectFailed",
+    "Connected",
+    "DeviceEvent",
+    "Disconnected",
     "Event",
     "IncomingRequest",
     "Ready",
@@ -16,6 +20,7 @@ __all__ = [
     "RequestFailed",
     "SessionClosed",
     "StatusPush",
+    "UnreadableFrame",
 ]
 
 
@@ -59,6 +64,14 @@ class IncomingRequest:
 
 
 @attrs.frozen
+class UnreadableFrame:
+    """Device role: a client frame failed its checks or its decryption (a wrong key, most
+    often). `error` says how; the frame itself is gone."""
+
+    error: TuyaError
+
+
+@attrs.frozen
 class SessionClosed:
     """The session cannot continue; the driver closes the connection. `error` is None on a
     clean close."""
@@ -66,4 +79,40 @@ class SessionClosed:
     error: TuyaError | None
 
 
-Event = Ready | RequestDone | RequestFailed | StatusPush | IncomingRequest | SessionClosed
+Event = (
+    Ready
+    | RequestDone
+    | RequestFailed
+    | StatusPush
+    | IncomingRequest
+    | UnreadableFrame
+    | SessionClosed
+)
+
+
+# -- what the device drivers report (AsyncDevice.events(), Device.wait_for_push) ------------
+
+
+@attrs.frozen
+class Connected:
+    """The device driver is connected (and on 3.4 / 3.5 the session key is set)."""
+
+
+@attrs.frozen
+class Disconnected:
+    """The connection ended; `error` says why (None when it was closed on purpose). The
+    AsyncDevice reconnects by itself with backoff."""
+
+    error: TuyaError | None
+
+
+@attrs.frozen
+class ConnectFailed:
+    """A (re)connection attempt failed with `error`; the next one starts in `retry_in`
+    seconds, or sooner when a request needs the connection."""
+
+    error: TuyaError
+    retry_in: float
+
+
+DeviceEvent = StatusPush | Connected | Disconnected | ConnectFailed

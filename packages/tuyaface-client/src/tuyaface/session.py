@@ -49,6 +49,7 @@ from .events import (
     RequestFailed,
     SessionClosed,
     StatusPush,
+    UnreadableFrame,
 )
 
 __all__ = ["DEFAULT_REPLY_TIMEOUT", "Role", "Session", "State"]
@@ -406,7 +407,8 @@ class Session:
 
     def _on_bad_frame(self, error: CodecError, now: float) -> None:
         if self.role is Role.DEVICE:
-            log.debug("%s: dropped a frame that failed its checks: %s", self.dev_id, error)
+            log.debug("%s: a client frame failed its checks: %s", self.dev_id, error)
+            self._events.append(UnreadableFrame(error))
             return
         if self.state is State.HANDSHAKING:
             self._close(HandshakeError(f"{WRONG_KEY}: {error}"))

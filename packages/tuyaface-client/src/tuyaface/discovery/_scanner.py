@@ -24,6 +24,7 @@ __all__ = ["Scanner"]
 log = logging.getLogger(__name__)
 
 Address = tuple[str, int]
+Received = asyncio.Queue[tuple[bytes, Address]]
 _REQUEST_IV_SIZE = 12  # the 6699 request is AES-GCM: a fresh 12-byte IV each time
 
 
@@ -31,30 +32,26 @@ _REQUEST_IV_SIZE = 12  # the 6699 request is AES-GCM: a fresh 12-byte IV each ti
 class Scanner:
     """Owns the listening sockets of a scan.
 
-    Use it as an async context manager to bind first (then `addresses` holds the real
-    ports) and scan once or more; `scan()` alone binds and closes around one scan.
-    `state` is the last scan's `ScanState` (devices found, `undecodable`, `ignored`).
+    Use it as an async context manager to bind first (`broadcast_addresses` and
+    `reply_address` then hold the real ports) and scan once or more; `scan()` alone binds
+    and closes around one scan. `state` is the current or last scan's `ScanState`
+    (`devices`, `undecodable`, `ignored`).
     """
 
     options: ScanOptions = attrs.field(factory=ScanOptions)
     state: ScanState = attrs.field(factory=ScanState, init=False)
-    _endpoints: list[_udp.Endpoint] = attrs.field(factory=list, init=False, repr=False)
+    _group: _udp.UdpGroup = attrs.field(factory=_udp.UdpGroup, init=False, repr=False)
     _reply: _udp.Endpoint | None = attrs.field(default=None, init=False, repr=False)
-    _queue: asyncio.Queue[tuple[bytes, Address]] | None = attrs.field(
-        default=None, init=False, repr=False
-    )
-    _tasks: list[asyncio.Task[None]] = attrs.field(factory=list, init=False, repr=False)
+    _received: Received | None = attrs.field(default=None, init=False, repr=False)
 
     @property
     def is_open(self) -> bool:
-        return self._queue is not None
+        return self._received is not None
 
     @property
-    def addresses(self) -> dict[str, list[Address]]:
-        """The bound addresses: {"broadcast": [...], "reply": [...]} (empty before `open`)."""
-        broadcast = [ep.address for ep in self._endpoints if ep is not self._reply]
-        reply = [self._reply.address] if self._reply is not None else []
-        return {"broadcast": broadcast, "reply": reply}
+    def broadcast_addresses(self) -> list[Address]:
+        """Where this scanner hears broadcasts, in `options.broadcast_ports` order."""
+        return [ep.address for ep in self._group.endpoints if ep is not self._reply]
 
     @property
     def reply_address(self) -> Address | None:
@@ -62,32 +59,28 @@ class Scanner:
         return self._reply.address if self._reply is not None else None
 
     async def open(self) -> None:
-        """Bind every listener; `TransportError` (an OSError) when a port cannot be bound."""
+        """Bind every listener; NetworkError when a port cannot be bound."""
         if self.is_open:
             return
-        opts = self.options
-        queue: asyncio.Queue[tuple[bytes, Address]] = asyncio.Queue()
+        opts, received = self.options, Received()
         try:
             for port in opts.broadcast_ports:
-                self._endpoints.append(await self._bind(port))
+                await self._group.bind(opts.host, port, reuse_port=opts.reuse_port)
             if opts.sends_requests and opts.reply_port is not None:
-                self._reply = await self._bind(opts.reply_port)
-                self._endpoints.append(self._reply)
+                self._reply = await self._group.bind(
+                    opts.host, opts.reply_port, reuse_port=opts.reuse_port
+                )
         except BaseException:
             await self.aclose()
             raise
-        self._queue = queue
-        self._tasks = [asyncio.create_task(self._pump(ep, queue)) for ep in self._endpoints]
+        for endpoint in self._group.endpoints:
+            self._group.spawn(_pump(endpoint, received))
+        self._received = received
 
     async def aclose(self) -> None:
         """Stop listening; closing twice is harmless."""
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        endpoints, self._endpoints, self._reply, self._queue = self._endpoints, [], None, None
-        for endpoint in endpoints:
-            await endpoint.aclose()
+        self._reply, self._received = None, None
+        await self._group.aclose()
 
     async def __aenter__(self) -> Self:
         await self.open()
@@ -111,13 +104,13 @@ class Scanner:
                 await stack.enter_async_context(self)
             if self._reply is not None:
                 requester = asyncio.create_task(self._ask(self._reply))
-                stack.callback(requester.cancel)
+                stack.push_async_callback(_udp.cancel, [requester])
             async for device in self._collect(timeout):
                 yield device
 
     async def _collect(self, timeout: float) -> AsyncIterator[DiscoveredDevice]:
-        queue = self._queue
-        assert queue is not None
+        received = self._received
+        assert received is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not self.state.done:
@@ -125,24 +118,13 @@ class Scanner:
             if remaining <= 0:
                 return
             try:
-                data, source = await asyncio.wait_for(queue.get(), remaining)
+                data, source = await asyncio.wait_for(received.get(), remaining)
             except TimeoutError:
                 return
             device = self.state.feed(data, source)
             if device is not None:
                 log.debug("found %s at %s (version %s)", device.id, device.ip, device.version)
                 yield device
-
-    async def _bind(self, port: int) -> _udp.Endpoint:
-        return await _udp.open_endpoint(
-            self.options.host, port, reuse_port=self.options.reuse_port
-        )
-
-    async def _pump(
-        self, endpoint: _udp.Endpoint, queue: asyncio.Queue[tuple[bytes, Address]]
-    ) -> None:
-        async for data, source in _udp.datagrams(endpoint):
-            queue.put_nowait((data, source))
 
     async def _ask(self, endpoint: _udp.Endpoint) -> None:
         opts = self.options
@@ -154,3 +136,7 @@ class Scanner:
             _udp.send_quietly(endpoint, request, target)
             await asyncio.sleep(opts.request_interval)
 
+
+async def _pump(endpoint: _udp.Endpoint, received: Received) -> None:
+    async for datagram in _udp.datagrams(endpoint):
+        received.put_nowait(datagram)

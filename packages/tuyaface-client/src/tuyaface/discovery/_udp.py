@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+import attrs
 
 from tuyaface_codec import NetworkError
 from tuyaface_transport import (
@@ -14,7 +18,16 @@ from tuyaface_transport import (
 )
 from tuyaface_transport.udp import local_address_facing
 
-__all__ = ["Address", "Endpoint", "datagrams", "local_ip_facing", "open_endpoint", "send_quietly"]
+__all__ = [
+    "Address",
+    "Endpoint",
+    "UdpGroup",
+    "cancel",
+    "datagrams",
+    "local_ip_facing",
+    "open_endpoint",
+    "send_quietly",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,3 +70,36 @@ def local_ip_facing(address: str) -> str:
         raise NetworkError(
             f"discovery: {exc}; pass ScanOptions(reply_ip=...) with this machine's address"
         ) from exc
+
+
+@attrs.define
+class UdpGroup:
+    """Bound endpoints and the tasks serving them, closed together."""
+
+    endpoints: list[Endpoint] = attrs.field(factory=list)
+    tasks: list[asyncio.Task[None]] = attrs.field(factory=list)
+
+    async def bind(self, host: str, port: int, *, reuse_port: bool) -> Endpoint:
+        endpoint = await open_endpoint(host, port, reuse_port=reuse_port)
+        self.endpoints.append(endpoint)
+        return endpoint
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
+        self.tasks.append(task)
+        return task
+
+    async def aclose(self) -> None:
+        """Cancel the tasks, wait for them, then close the endpoints."""
+        tasks, self.tasks = self.tasks, []
+        await cancel(tasks)
+        endpoints, self.endpoints = self.endpoints, []
+        for endpoint in endpoints:
+            await endpoint.aclose()
+
+
+async def cancel(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel `tasks` and wait until they have finished."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

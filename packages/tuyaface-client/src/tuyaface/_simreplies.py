@@ -1,0 +1,86 @@
+"""What a simulated device answers: the JSON of status answers and pushes, per protocol
+generation, and reading the DPs out of client requests. No I/O, no state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol as TypingProtocol
+
+import attrs
+
+from tuyaface_codec import (
+    Command,
+    PayloadError,
+    Protocol,
+    RequestKind,
+    extract_dps,
+    parse_json_object,
+)
+from tuyaface_codec.requests import dump_json
+
+__all__ = ["DATA_FORMAT_ERROR", "DEVICE22_ANSWER", "Reports", "reports_for", "requested_dp_ids"]
+
+DEVICE22_ANSWER = b"json obj data unvalid"
+DATA_FORMAT_ERROR = b"data format error"
+
+
+class Reports(TypingProtocol):
+    """The JSON a device of one generation sends."""
+
+    def status(self, dev_id: str, dps: Mapping[str, Any]) -> bytes:
+        """The answer to a status query."""
+        ...
+
+    def push(self, dev_id: str, dps: Mapping[str, Any], t: int) -> bytes:
+        """An unsolicited status push (cmd 8)."""
+        ...
+
+
+@attrs.frozen
+class LegacyReports:
+    """3.1 - 3.3: `{"devId": ..., "dps": {...}}`, pushes with a `t`."""
+
+    def status(self, dev_id: str, dps: Mapping[str, Any]) -> bytes:
+        return dump_json({"devId": dev_id, "dps": dict(dps)})
+
+    def push(self, dev_id: str, dps: Mapping[str, Any], t: int) -> bytes:
+        return dump_json({"devId": dev_id, "dps": dict(dps), "t": t})
+
+
+@attrs.frozen
+class EnvelopeReports:
+    """3.4 / 3.5: `{"dps": {...}}` answers, `{"protocol": 4, "t": ..., "data": {...}}` pushes."""
+
+    def status(self, dev_id: str, dps: Mapping[str, Any]) -> bytes:
+        return dump_json({"dps": dict(dps)})
+
+    def push(self, dev_id: str, dps: Mapping[str, Any], t: int) -> bytes:
+        return dump_json({"protocol": 4, "t": t, "data": {"dps": dict(dps)}})
+
+
+# Keyed by the command the version reads status with (PROTOCOL.md 6.6).
+_REPORTS: dict[int, Reports] = {
+    Command.DP_QUERY: LegacyReports(),
+    Command.DP_QUERY_NEW: EnvelopeReports(),
+}
+
+
+def reports_for(protocol: Protocol) -> Reports:
+    """How a device speaking `protocol` words its reports."""
+    return _REPORTS[protocol.command_for(RequestKind.STATUS)]
+
+
+def request_dps(payload: bytes) -> dict[str, Any]:
+    """The `dps` a CONTROL / CONTROL_NEW request carries (top level or `data.dps`)."""
+    dps = extract_dps(parse_json_object(payload))
+    if not dps:
+        raise PayloadError("the request has no dps")
+    return dps
+
+
+def requested_dp_ids(payload: bytes) -> list[str]:
+    """The DP ids of an UPDATEDPS request (`{"dpId": [18, 19]}`)."""
+    ids = parse_json_object(payload).get("dpId")
+    if not isinstance(ids, list):
+        raise PayloadError("UPDATEDPS needs a 'dpId' list")
+    return [str(dp) for dp in ids]

@@ -1,0 +1,229 @@
+"""`Device`: the blocking driver. One lazily opened connection, shared by every thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import attrs
+
+from tuyaface_codec import LocalProtocolError, NetworkError, RequestKind, Timeout, TuyaError
+
+from ._core import DeviceBase, outcome
+from ._neterrors import connect_error, lost_error, send_error
+from .events import Event, RequestDone, RequestFailed, SessionClosed, StatusPush
+from .session import Session, State
+
+if TYPE_CHECKING:
+    from tuyaface_transport import Transport
+
+__all__ = ["Device"]
+
+log = logging.getLogger(__name__)
+
+_MAX_QUEUED_PUSHES = 256
+
+
+@attrs.define(eq=False)
+class _Link:
+    """One open connection: the transport, its session, and what the driver noted."""
+
+    transport: Transport
+    session: Session
+    requests: int = 0
+    bytes_in: int = 0
+    bytes_in_at_send: int = 0
+    error: TuyaError | None = None
+
+
+class Device(DeviceBase):
+    """A Tuya device, blocking calls. Connects on first use and again on the next call
+    after a drop; threads share the one connection, one request at a time.
+
+    `Device(dev_id, local_key, host, *, version, port=6668, transport="tcp", cid=None,
+    timeout=5.0, heartbeat_interval=9.0, device22=False, dp_ids=(1, 2, 3))`
+    """
+
+    default_transport = "tcp"
+
+    def _setup(self) -> None:
+        self._lock = threading.Lock()
+        self._link: _Link | None = None
+        self._results: dict[int, RequestDone | RequestFailed] = {}
+        self._pushes: deque[StatusPush] = deque(maxlen=_MAX_QUEUED_PUSHES)
+
+    # -- the API ----------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """The device's DP values, e.g. `{"1": True, "2": 0}`."""
+        return self._call(RequestKind.STATUS)
+
+    def set_status(self, dps: Mapping[str | int, Any]) -> None:
+        """Set DPs, e.g. `{"1": True}`. The new values follow as a push (`wait_for_push`)."""
+        self._call(RequestKind.SET, dps=dps)
+
+    def set_state(self, value: Any, idx: int | str = 1) -> None:
+        """Set one DP (DP 1, the main switch, by default)."""
+        self.set_status({str(idx): value})
+
+    def heartbeat(self) -> None:
+        """Check the connection is alive."""
+        self._call(RequestKind.HEARTBEAT)
+
+    def refresh(self, dps: Iterable[int | str]) -> None:
+        """Ask the device to report these DPs again (UPDATEDPS); they follow as pushes."""
+        self._call(RequestKind.REFRESH, dp_ids=list(dps))
+
+    def wait_for_push(self, timeout: float) -> StatusPush | None:
+        """The next status push (already received, or within `timeout` seconds), or None."""
+        with self._lock:
+            if not self._pushes:
+                link = self._connected()
+                self._drive(link, lambda: bool(self._pushes), until=self._core.clock() + timeout)
+                if not self._pushes and link.error is not None:
+                    raise link.error
+            return self._pushes.popleft() if self._pushes else None
+
+    def close(self) -> None:
+        """Close the connection (the next call opens a new one)."""
+        with self._lock:
+            self._drop_link()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- requests ---------------------------------------------------------------------
+
+    def _call(self, kind: RequestKind, **request: Any) -> dict[str, Any]:
+        with self._lock:
+            link = self._connected()
+            event = self._exchange(link, kind, request)
+            if self._stale(link, event):
+                log.info("%s: connection had gone stale, reconnecting", self._core.where)
+                event = self._exchange(self._connected(), kind, request)
+            return outcome(event)
+
+    def _exchange(
+        self, link: _Link, kind: RequestKind, request: dict[str, Any]
+    ) -> RequestDone | RequestFailed:
+        link.bytes_in_at_send = link.bytes_in
+        request_id = link.session.request(kind, self._core.clock(), **request)
+        link.requests += 1
+        self._flush(link)
+        self._drive(link, lambda: request_id in self._results)
+        event = self._results.pop(request_id, None)
+        if event is None:  # pragma: no cover - the session always answers a request
+            raise LocalProtocolError("request ended without an outcome")
+        return event
+
+    @staticmethod
+    def _stale(link: _Link, event: RequestDone | RequestFailed) -> bool:
+        """The request met a connection the device had already dropped (idle close): it
+        was reused, and it ended with nothing received after our request went out."""
+        return (
+            isinstance(event, RequestFailed)
+            and isinstance(event.error, NetworkError)
+            and not isinstance(event.error, Timeout)
+            and link.requests > 1
+            and link.bytes_in == link.bytes_in_at_send
+        )
+
+    # -- the connection ---------------------------------------------------------------
+
+    def _connected(self) -> _Link:
+        link = self._link
+        if link is not None and link.session.state is not State.CLOSED:
+            return link
+        self._drop_link()
+        core = self._core
+        try:
+            transport = core.factory.connect(core.host, core.port, timeout=core.timeout)
+        except OSError as exc:
+            raise connect_error(core.where, exc) from None
+        link = _Link(transport, core.new_session())
+        self._handle(link, link.session.start(core.clock()))
+        self._flush(link)
+        self._drive(link, lambda: link.session.state is State.READY)
+        if link.session.state is not State.READY:
+            transport.close()
+            raise link.error or NetworkError(f"{core.where} closed the connection")
+        self._link = link
+        return link
+
+    def _drop_link(self) -> None:
+        link, self._link = self._link, None
+        if link is not None:
+            self._handle(link, link.session.close())
+            link.transport.close()
+
+    def _drive(self, link: _Link, done: Callable[[], bool], until: float | None = None) -> None:
+        """Read and feed the session until `done()`, the session ends, or `until`."""
+        session, clock = link.session, self._core.clock
+        while not done() and session.state is not State.CLOSED:
+            now = clock()
+            deadline = session.next_deadline()
+            if deadline is not None and now >= deadline:
+                self._handle(link, session.handle_timeout(now))
+                self._flush(link)
+                continue
+            if until is not None and now >= until:
+                return
+            wait = min(d for d in (deadline, until) if d is not None) - now
+            self._receive(link, wait)
+
+    def _receive(self, link: _Link, wait: float) -> None:
+        session = link.session
+        try:
+            data = link.transport.receive(wait)
+        except TimeoutError:
+            return
+        except OSError as exc:
+            self._lost(link, exc)
+            return
+        if not data:
+            self._lost(link, None)
+            return
+        link.bytes_in += len(data)
+        self._handle(link, session.receive_data(data, self._core.clock()))
+        self._flush(link)
+
+    def _flush(self, link: _Link) -> None:
+        data = link.session.data_to_send()
+        if not data:
+            return
+        try:
+            link.transport.send(data)
+        except OSError as exc:
+            error = send_error(
+                self._core.where, exc, frames_received=link.session.frames_received
+            )
+            self._handle(link, link.session.connection_lost(error))
+
+    def _lost(self, link: _Link, error: OSError | None) -> None:
+        failure = lost_error(
+            self._core.where, error, frames_received=link.session.frames_received
+        )
+        self._handle(link, link.session.connection_lost(failure))
+        link.transport.close()
+
+    def _handle(self, link: _Link, events: list[Event]) -> None:
+        self._core.absorb(link.session, events)
+        for event in events:
+            if isinstance(event, RequestDone | RequestFailed):
+                self._results[event.request_id] = event
+            elif isinstance(event, StatusPush):
+                self._pushes.append(event)
+            elif isinstance(event, SessionClosed):
+                link.error = event.error

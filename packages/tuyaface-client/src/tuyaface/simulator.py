@@ -1,0 +1,479 @@
+"""`SimulatedDevice`: a Tuya device in software, for tests, demos and `tuyaface simulate`.
+
+The device role of the same `Session` the client uses, plus DP state. Every version 3.1 -
+3.5, device22 firmware, one client at a time, a STATUS push after each control, UPDATEDPS,
+wrong-key behaviour like real devices, and knobs for tests (reply delay, stop answering,
+error answers, the loopback transport's fault plans). It serves over any transport: loopback
+in tests, TCP on 127.0.0.1 for `tuyaface simulate`; from async code (`serve`) or from
+blocking code (`serve_in_thread`, a background event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+import attrs
+
+from tuyaface_codec import (
+    CodecError,
+    Command,
+    DecryptError,
+    Frame,
+    LocalProtocolError,
+    PayloadError,
+    Protocol,
+    TuyaError,
+)
+from tuyaface_codec.keys import KeyLike
+
+from ._core import _key
+from ._simreplies import (
+    DATA_FORMAT_ERROR,
+    DEVICE22_ANSWER,
+    Reports,
+    reports_for,
+    request_dps,
+    requested_dp_ids,
+)
+from .events import IncomingRequest, SessionClosed, UnreadableFrame
+from .plugins import resolve_protocol, resolve_transport
+from .session import Role, Session, State
+
+if TYPE_CHECKING:
+    from tuyaface_transport import (
+        AsyncServer,
+        AsyncTransport,
+        FaultPlan,
+        LoopbackListener,
+        TransportFactory,
+    )
+
+__all__ = ["SimulatedDevice", "SimulatorServer", "SimulatorThread"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_IDLE_TIMEOUT = 30.0  # real devices drop a connection silent for about 30 s
+_START_TIMEOUT = 10.0
+
+
+@attrs.define(eq=False)
+class _Connection:
+    """The client connection being served."""
+
+    transport: AsyncTransport
+    session: Session
+    lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+
+    async def flush(self) -> None:
+        async with self.lock:
+            data = self.session.data_to_send()
+            if data:
+                await self.transport.send(data)
+
+
+@attrs.define(eq=False)
+class SimulatedDevice:
+    """A simulated device: `SimulatedDevice("dev1", "0123456789abcdef", version="3.4",
+    dps={"1": True})`. Its attributes are the knobs; change them at any time.
+
+    - `dps`: the DP state; controls change it, status queries read it.
+    - `device22`: answer DP_QUERY with "json obj data unvalid" (retcode 1), as device22
+      firmware does; the client must query with CONTROL_NEW and null DPs.
+    - `reply_delay`: seconds before each answer.
+    - `answering`: False reads and ignores everything (a wedged device; the socket stays up).
+    - `error_text`: answer status queries and controls with this text and retcode 1.
+    - `idle_timeout`: close a connection silent this long (None: never).
+
+    Counters for tests: `connections` (served), `refused` (turned away because one client
+    was already connected), `requests` (every frame answered, decoded).
+    """
+
+    dev_id: str
+    local_key: bytes = attrs.field(converter=_key, repr=False)
+    version: str = attrs.field(default="3.3", kw_only=True)
+    dps: dict[str, Any] = attrs.field(
+        factory=lambda: {"1": False}, kw_only=True, converter=lambda d: {str(k): v for k, v in d.items()}
+    )
+    device22: bool = attrs.field(default=False, kw_only=True)
+    reply_delay: float = attrs.field(default=0.0, kw_only=True)
+    answering: bool = attrs.field(default=True, kw_only=True)
+    error_text: str | None = attrs.field(default=None, kw_only=True)
+    idle_timeout: float | None = attrs.field(default=DEFAULT_IDLE_TIMEOUT, kw_only=True)
+    random_bytes: Callable[[int], bytes] = attrs.field(
+        default=os.urandom, kw_only=True, repr=False
+    )
+    wall_time: Callable[[], float] = attrs.field(default=time.time, kw_only=True, repr=False)
+
+    protocol: Protocol = attrs.field(init=False, repr=False)
+    connections: int = attrs.field(default=0, init=False)
+    refused: int = attrs.field(default=0, init=False)
+    requests: list[Frame] = attrs.field(factory=list, init=False, repr=False)
+    _reports: Reports = attrs.field(init=False, repr=False)
+    _active: _Connection | None = attrs.field(default=None, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.protocol = resolve_protocol(self.version)
+        self._reports = reports_for(self.protocol)
+
+    @property
+    def connected(self) -> bool:
+        """True while a client is connected."""
+        return self._active is not None
+
+    # -- serving ----------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        transport: str | TransportFactory = "asyncio",
+        faults: FaultPlan | None = None,
+    ) -> AsyncIterator[SimulatorServer]:
+        """Listen on (host, port) (port 0: the OS or the loopback picks one) until the
+        block ends. `transport="loopback"` serves in memory, where `faults` (a loopback
+        `FaultPlan`) act on what the device writes; `host` is then just a name."""
+        factory = resolve_transport(transport)
+        server = await self._listen(factory, host, port, faults)
+        try:
+            bound_host, bound_port = server.address
+            yield SimulatorServer(bound_host, bound_port, factory.name, server)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    async def _listen(
+        self, factory: TransportFactory, host: str, port: int, faults: FaultPlan | None
+    ) -> AsyncServer:
+        if factory.name == "loopback":
+            from tuyaface_transport import LoopbackListener
+
+            listener = LoopbackListener(host, port, faults=faults)
+            listener.serve(self.handle)
+            return listener
+        if faults is not None:
+            raise LocalProtocolError("fault plans need transport='loopback'")
+        return await factory.start_server(host, port, self.handle)
+
+    def serve_in_thread(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        transport: str | TransportFactory = "asyncio",
+        faults: FaultPlan | None = None,
+    ) -> SimulatorThread:
+        """`serve` in a background event loop, for blocking code: a context manager."""
+        return SimulatorThread(self, host, port, transport, faults)
+
+    async def handle(self, transport: AsyncTransport) -> None:
+        """Serve one accepted connection (a server's handler)."""
+        if self._active is not None:
+            self.refused += 1
+            log.debug("%s: a second client was turned away", self.dev_id)
+            await _reset(transport)
+            return
+        connection = _Connection(transport, self._new_session())
+        self._active = connection
+        self.connections += 1
+        try:
+            await self._converse(connection)
+        except OSError as exc:  # the transport's errors: the client went away
+            log.debug("%s: connection ended: %s", self.dev_id, exc)
+        finally:
+            if self._active is connection:
+                self._active = None
+            await transport.aclose()
+
+    # -- acting like a device -----------------------------------------------------------
+
+    async def push(self, dps: Mapping[str | int, Any]) -> bool:
+        """Change DPs as a button press would and push them to the client, if one is
+        connected and ready. Returns whether a push was sent."""
+        changed = {str(dp): value for dp, value in dps.items()}
+        self.dps.update(changed)
+        connection = self._active
+        if connection is None or connection.session.state is not State.READY:
+            return False
+        self._push(connection.session, changed)
+        await connection.flush()
+        return True
+
+    async def disconnect(self, *, reset: bool = False) -> bool:
+        """Drop the connected client (end of stream, or a reset). Returns whether one was."""
+        connection = self._active
+        if connection is None:
+            return False
+        if reset:
+            await _reset(connection.transport)
+        else:
+            await connection.transport.aclose()
+        return True
+
+    # -- one connection ---------------------------------------------------------------
+
+    def _new_session(self) -> Session:
+        return Session(
+            self.protocol,
+            self.local_key,
+            self.dev_id,
+            role=Role.DEVICE,
+            random_bytes=self.random_bytes,
+            wall_time=self.wall_time,
+        )
+
+    async def _converse(self, connection: _Connection) -> None:
+        loop = asyncio.get_running_loop()
+        session = connection.session
+        session.start(loop.time())
+        while session.state is not State.CLOSED:
+            try:
+                data = await connection.transport.receive(self.idle_timeout)
+            except TimeoutError:
+                log.debug("%s: closing an idle connection", self.dev_id)
+                return
+            if not data:
+                return
+            if not self.answering:
+                continue
+            for event in session.receive_data(data, loop.time()):
+                if isinstance(event, IncomingRequest):
+                    await self._answer(connection, event.frame)
+                elif isinstance(event, UnreadableFrame):
+                    self._unreadable(session, event.error, data)
+                elif isinstance(event, SessionClosed):
+                    log.debug("%s: session ended: %s", self.dev_id, event.error)
+            await connection.flush()
+
+    async def _answer(self, connection: _Connection, frame: Frame) -> None:
+        handler = _HANDLERS.get(frame.cmd)
+        if handler is None:
+            log.debug("%s: ignored cmd %d", self.dev_id, frame.cmd)
+            return
+        self.requests.append(frame)
+        if self.reply_delay:
+            await asyncio.sleep(self.reply_delay)
+        if connection.session.state is State.READY:
+            handler(self, connection.session, frame)
+            await connection.flush()
+
+    def _on_status(self, session: Session, frame: Frame) -> None:
+        if self._answered_error(session, frame):
+            return
+        if self.device22:
+            session.reply(frame, DEVICE22_ANSWER, retcode=1)
+            return
+        session.reply(frame, self._reports.status(self.dev_id, self.dps))
+
+    def _on_control(self, session: Session, frame: Frame) -> None:
+        if self._answered_error(session, frame):
+            return
+        try:
+            dps = request_dps(frame.payload)
+        except PayloadError:
+            session.reply(frame, DATA_FORMAT_ERROR, retcode=1)
+            return
+        if all(value is None for value in dps.values()):  # the device22 status query
+            report = {dp: self.dps[dp] for dp in dps if dp in self.dps}
+        else:
+            self.dps.update(dps)
+            report = dps
+        session.reply(frame)
+        self._push(session, report)
+
+    def _on_heartbeat(self, session: Session, frame: Frame) -> None:
+        session.reply(frame)
+
+    def _on_refresh(self, session: Session, frame: Frame) -> None:
+        try:
+            ids = requested_dp_ids(frame.payload)
+        except PayloadError:
+            session.reply(frame, DATA_FORMAT_ERROR, retcode=1)
+            return
+        session.reply(frame)
+        self._push(session, {dp: self.dps[dp] for dp in ids if dp in self.dps})
+
+    def _answered_error(self, session: Session, frame: Frame) -> bool:
+        if self.error_text is None:
+            return False
+        session.reply(frame, self.error_text.encode("utf-8"), retcode=1)
+        return True
+
+    def _push(self, session: Session, dps: Mapping[str, Any]) -> None:
+        if dps:
+            session.push(self._reports.push(self.dev_id, dps, int(self.wall_time())))
+
+    def _unreadable(self, session: Session, error: TuyaError, data: bytes) -> None:
+        """3.2 / 3.3 under a wrong key: the frame passed its CRC but does not decrypt.
+        Real devices still answer, encrypted with their own key. Frames that fail an
+        HMAC, a GCM tag or a 3.1 signature are dropped silently, as real devices do."""
+        if not isinstance(error, DecryptError) or session.state is not State.READY:
+            return
+        seqno, cmd = _peek_header(self.protocol, self.local_key, data)
+        session.reply(Frame(seqno=seqno, cmd=cmd), DATA_FORMAT_ERROR, retcode=1)
+
+
+_Handler = Callable[[SimulatedDevice, Session, Frame], None]
+_HANDLERS: dict[int, _Handler] = {
+    Command.DP_QUERY: SimulatedDevice._on_status,
+    Command.DP_QUERY_NEW: SimulatedDevice._on_status,
+    Command.CONTROL: SimulatedDevice._on_control,
+    Command.CONTROL_NEW: SimulatedDevice._on_control,
+    Command.HEART_BEAT: SimulatedDevice._on_heartbeat,
+    Command.UPDATEDPS: SimulatedDevice._on_refresh,
+}
+
+
+def _peek_header(protocol: Protocol, key: bytes, data: bytes) -> tuple[int, int]:
+    """(seqno, cmd) of the first whole frame in `data` (layout checks only), else a
+    plausible (0, DP_QUERY) when the frame arrived in pieces."""
+    layout = protocol.layout
+    start = data.find(layout.prefix)
+    if start >= 0 and len(data) - start >= layout.header_size:
+        try:
+            size = layout.frame_size(data[start : start + layout.header_size], len(data))
+            raw = layout.decode(
+                data[start : start + size], key=key, from_device=False, crypto=protocol.backend()
+            )
+        except CodecError:
+            pass
+        else:
+            return raw.seqno, raw.cmd
+    return 0, Command.DP_QUERY
+
+
+async def _reset(transport: AsyncTransport) -> None:
+    """Close with a reset where the transport can (loopback, asyncio), else plainly."""
+    abort = getattr(transport, "abort", None)
+    if callable(abort):
+        abort()
+    else:
+        await transport.aclose()
+
+
+@attrs.frozen
+class SimulatorServer:
+    """Where a simulator listens. Point a client at `host`, `port` with
+    `transport=server.transport` (works for `Device` and `AsyncDevice` alike)."""
+
+    host: str
+    port: int
+    transport: str
+    server: AsyncServer = attrs.field(repr=False)
+
+    @property
+    def listener(self) -> LoopbackListener:
+        """The loopback listener (faults, `accepting`, `drop_connections()`)."""
+        from tuyaface_transport import LoopbackListener
+
+        if not isinstance(self.server, LoopbackListener):
+            raise LocalProtocolError("only transport='loopback' has a listener to tune")
+        return self.server
+
+
+class SimulatorThread:
+    """A simulator served from a background event loop, for blocking tests:
+
+        with SimulatedDevice("dev1", KEY, version="3.3").serve_in_thread() as sim:
+            Device("dev1", KEY, sim.host, port=sim.port, version="3.3")
+    """
+
+    def __init__(
+        self,
+        device: SimulatedDevice,
+        host: str,
+        port: int,
+        transport: str | TransportFactory,
+        faults: FaultPlan | None,
+    ) -> None:
+        self.device = device
+        self._args = (host, port, transport, faults)
+        self._server: concurrent.futures.Future[SimulatorServer] = concurrent.futures.Future()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"simulator-{device.dev_id}", daemon=True
+        )
+
+    @property
+    def server(self) -> SimulatorServer:
+        return self._server.result(timeout=_START_TIMEOUT)
+
+    @property
+    def host(self) -> str:
+        return self.server.host
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def transport(self) -> str:
+        return self.server.transport
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = _START_TIMEOUT) -> T:
+        """Run a coroutine (e.g. `device.push(...)`) in the simulator's loop; its result."""
+        if self._loop is None:
+            coroutine.close()
+            raise LocalProtocolError("the simulator thread is not running")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def push(self, dps: Mapping[str | int, Any]) -> bool:
+        """`SimulatedDevice.push` from this thread."""
+        return self.call(self.device.push(dps))
+
+    def disconnect(self, *, reset: bool = False) -> bool:
+        """`SimulatedDevice.disconnect` from this thread."""
+        return self.call(self.device.disconnect(reset=reset))
+
+    def start(self) -> SimulatorServer:
+        self._thread.start()
+        return self.server
+
+    def stop(self) -> None:
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+        if self._thread.is_alive():
+            self._thread.join(_START_TIMEOUT)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except Exception as exc:  # reported to the thread that waits in start()
+            if not self._server.done():
+                self._server.set_exception(exc)
+            else:
+                log.exception("simulator thread failed")
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        host, port, transport, faults = self._args
+        async with self.device.serve(host, port, transport=transport, faults=faults) as server:
+            self._server.set_result(server)
+            await self._stop.wait()
