@@ -25,12 +25,15 @@ def _files() -> list[Path]:
 
 
 def all_vectors() -> list[dict[str, Any]]:
-    """Every entry of every `vectors` list, each with `_file` added."""
+    """Every entry of every `vectors` list, each with `_file` added, and `_t` (the file's
+    fixed Unix time for the entry's set, the `t` its JSON was built with) when known."""
     found: list[dict[str, Any]] = []
     for path in _files():
         document = json.loads(path.read_text())
+        times = document.get("fixed_unix_time") or {}
         for entry in document.get("vectors", []):
-            found.append({**entry, "_file": path.name})
+            set_name = str(entry.get("name", "")).split("/", 1)[0]
+            found.append({**entry, "_file": path.name, "_t": times.get(set_name)})
     return found
 
 
@@ -86,3 +89,43 @@ def plaintext(vector: dict[str, Any]) -> bytes:
 def header_extra(vector: dict[str, Any]) -> bytes:
     header = vector.get("version_header_hex")
     return bytes.fromhex(header)[3:] if header else bytes(12)
+
+
+def frame_bytes(vector: dict[str, Any]) -> bytes:
+    return bytes.fromhex(vector["frame_hex"])
+
+
+def from_device(vector: dict[str, Any]) -> bool:
+    """True for frames a device sends (they carry a retcode)."""
+    return str(vector["direction"]).startswith("device")
+
+
+def iv(vector: dict[str, Any]) -> bytes | None:
+    return bytes.fromhex(vector["iv_hex"]) if vector.get("iv_hex") else None
+
+
+def vector_id(vector: dict[str, Any]) -> str:
+    return str(vector["name"])
+
+
+# Client request vectors are named `<set>/v<version>_client_<kind>`.
+_REQUEST_KINDS = {
+    "status": "STATUS",
+    "set": "SET",
+    "subdevice_set": "SET",
+    "heartbeat": "HEARTBEAT",
+    "updatedps": "REFRESH",
+    "device22_status": "DEVICE22_STATUS",
+}
+
+
+def request_vectors() -> list[dict[str, Any]]:
+    """Client JSON requests, each with `_kind` (a RequestKind member name) added."""
+    found = []
+    for vector in all_vectors():
+        if vector.get("direction") != "client_to_device" or vector.get("payload_json") is None:
+            continue
+        kind = _REQUEST_KINDS.get(str(vector["name"]).partition("_client_")[2])
+        if kind is not None:
+            found.append({**vector, "_kind": kind})
+    return found

@@ -1,0 +1,199 @@
+"""Codec throughput: tuyaface-codec (each crypto backend) beside tinytuya 1.20.0.
+
+Three jobs per protocol version, each measured as frames per second:
+
+* ``encode status``: Python values -> wire bytes of a status request
+  (``build_request`` + ``encode_frame``; tinytuya: ``generate_payload`` + ``_encode_message``),
+* ``encode set``: the same for a set request with ``{"1": True, "2": 50}``,
+* ``decode status``: wire bytes of a ~200-byte status reply -> a dict of DPs
+  (``decode_frame`` + ``parse_json_object`` + ``extract_dps``; tinytuya:
+  ``unpack_message`` + ``_decode_payload``).
+
+Every round times a fixed number of calls; the table shows the median rate over the rounds and
+the ratio to tinytuya's median from the same run. 3.5 frames get a fresh ``os.urandom(12)`` IV
+each (tinytuya draws its own). Run: ``python bench/codec.py [--rounds 7] [--number 3000]``.
+tinytuya is a benchmark-only dependency: ``pip install tinytuya==1.20.0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import tuyaface_codec as codec
+from tuyaface_codec import Frame, RequestKind, extract_dps, parse_json_object
+
+VERSIONS = ("3.3", "3.4", "3.5")
+JOBS = ("encode status", "encode set", "decode status")
+BACKENDS = ("pycryptodome", "cryptography")
+
+DEV_ID = "bf0123456789abcdefgh"
+LOCAL_KEY = b"0123456789abcdef"
+SESSION_KEY = bytes.fromhex("10cf7bb6385599c4c5297571df6a3b8e")
+SET_DPS = {"1": True, "2": 50}
+# A DP_QUERY(_NEW) reply of a typical plug; the 3.3 frame is about 200 bytes.
+REPLY_JSON = (
+    b'{"devId":"bf0123456789abcdefgh","dps":{"1":true,"2":0,"4":912,"5":1025,'
+    b'"6":1175,"9":0,"18":152,"19":301,"20":2301,"21":1,"22":568,"23":30,'
+    b'"24":17143,"25":1890,"26":0,"38":"memory","40":"relay","41":false}}'
+)
+
+Job = Callable[[], object]
+
+
+def session_key(version: str) -> bytes:
+    """The key frames are sealed with: the local key on 3.3, a session key on 3.4 / 3.5."""
+    return LOCAL_KEY if version == "3.3" else SESSION_KEY
+
+
+def reply_frame(version: str) -> bytes:
+    """Wire bytes of the status reply every decoder in the table reads."""
+    protocol = codec.get_protocol(version)
+    frame = Frame(seqno=1, cmd=protocol.command_for(RequestKind.STATUS), payload=REPLY_JSON,
+                  retcode=0)
+    return protocol.encode_frame(frame, key=session_key(version), iv=os.urandom(12))
+
+
+def ours(version: str, backend: str) -> dict[str, Job]:
+    protocol = codec.get_protocol(version, crypto=codec.get_backend(backend))
+    key = session_key(version)
+    seqnos = itertools.count(1)
+    fresh_iv: Callable[[], bytes | None] = (
+        (lambda: os.urandom(12)) if version == "3.5" else (lambda: None)
+    )
+    reply = reply_frame(version)
+
+    def encode(kind: RequestKind, dps: dict[str, Any] | None) -> Job:
+        def job() -> bytes:
+            frame = protocol.build_request(
+                kind, seqno=next(seqnos), dev_id=DEV_ID, t=int(time.time()), dps=dps
+            )
+            return protocol.encode_frame(frame, key=key, iv=fresh_iv())
+
+        return job
+
+    def decode() -> dict[str, Any]:
+        frame = protocol.decode_frame(reply, key=key, from_device=True)
+        return extract_dps(parse_json_object(frame.payload))
+
+    return {
+        "encode status": encode(RequestKind.STATUS, None),
+        "encode set": encode(RequestKind.SET, SET_DPS),
+        "decode status": decode,
+    }
+
+
+def tinytuya_jobs(version: str) -> dict[str, Job]:
+    """tinytuya's own helpers; its Device object is created without connecting."""
+    from tinytuya.core import command_types as ct
+    from tinytuya.core.message_helper import unpack_message
+    from tinytuya.core.XenonDevice import XenonDevice
+
+    device = XenonDevice(DEV_ID, "127.0.0.1", LOCAL_KEY.decode(), version=float(version))
+    device.local_key = session_key(version)  # what its handshake leaves behind on 3.4 / 3.5
+    reply = reply_frame(version)
+    hmac_key = None if version == "3.3" else device.local_key
+
+    def decode() -> Any:
+        message = unpack_message(reply, hmac_key=hmac_key)
+        return device._decode_payload(message.payload)["dps"]
+
+    return {
+        "encode status": lambda: device._encode_message(device.generate_payload(ct.DP_QUERY)),
+        "encode set": lambda: device._encode_message(device.generate_payload(ct.CONTROL, SET_DPS)),
+        "decode status": decode,
+    }
+
+
+def check(version: str) -> None:
+    """Both implementations understand each other's frames before anything is timed."""
+    expected = extract_dps(parse_json_object(REPLY_JSON))
+    theirs = tinytuya_jobs(version)
+    assert theirs["decode status"]() == expected, version
+    for backend in BACKENDS:
+        jobs = ours(version, backend)
+        assert jobs["decode status"]() == expected, (version, backend)
+        protocol = codec.get_protocol(version, crypto=codec.get_backend(backend))
+        for job in ("encode status", "encode set"):
+            mine = protocol.decode_frame(
+                jobs[job](), key=session_key(version), from_device=False  # type: ignore[arg-type]
+            )
+            other = protocol.decode_frame(
+                theirs[job](), key=session_key(version), from_device=False  # type: ignore[arg-type]
+            )
+            assert mine.cmd == other.cmd, (version, job)
+
+
+def rate(job: Job, number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        job()
+    return number / (time.perf_counter() - start)
+
+
+def measure(jobs: dict[str, dict[str, Job]], rounds: int, number: int) -> dict[str, float]:
+    """Median frames/s per implementation; implementations alternate within each round."""
+    samples: dict[str, list[float]] = {name: [] for name in jobs}
+    for job in jobs.values():
+        rate(job, max(1, number // 10))  # warm caches and lazy imports
+    for _ in range(rounds):
+        for name, job in jobs.items():
+            samples[name].append(rate(job, number))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def run(rounds: int, number: int, versions: tuple[str, ...]) -> list[dict[str, Any]]:
+    rows = []
+    for version in versions:
+        check(version)
+        theirs = tinytuya_jobs(version)
+        mine = {backend: ours(version, backend) for backend in BACKENDS}
+        for job in JOBS:
+            contenders = {"tinytuya": theirs[job]}
+            contenders.update({backend: mine[backend][job] for backend in BACKENDS})
+            medians = measure(contenders, rounds, number)
+            rows.append({"version": version, "job": job, **medians})
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = (
+        "| version | job | tinytuya 1.20.0 | ours, pycryptodome | ours, cryptography |\n"
+        "|---|---|---:|---:|---:|"
+    )
+    lines = [head]
+    for row in rows:
+        base = row["tinytuya"]
+        cells = [f"{base:,.0f}/s"] + [
+            f"{row[backend]:,.0f}/s ({row[backend] / base:.1f}x)" for backend in BACKENDS
+        ]
+        lines.append(f"| {row['version']} | {row['job']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7, help="rounds per row (median)")
+    parser.add_argument("--number", type=int, default=3000, help="calls per round")
+    parser.add_argument("--versions", nargs="+", default=list(VERSIONS))
+    parser.add_argument("--target", type=float, default=2.0,
+                        help="exit 1 when ours with cryptography is below this ratio")
+    args = parser.parse_args(argv)
+    rows = run(args.rounds, args.number, tuple(args.versions))
+    print(f"Python {sys.version.split()[0]}, {args.rounds} rounds x {args.number} calls, "
+          "median frames per second (ratio to tinytuya)\n")
+    print(table(rows))
+    slow = [row for row in rows if row["cryptography"] / row["tinytuya"] < args.target]
+    for row in slow:
+        print(f"below {args.target}x: {row['version']} {row['job']}", file=sys.stderr)
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
