@@ -21,13 +21,17 @@ from tuyaface_codec.errors import (
     UnknownProtocolError,
 )
 
+from .async_device import AsyncDevice, EventStream
+from .backoff import Backoff
 from .device import Device
-from .events import ConnectFailed, Connected, DeviceEvent, Disconnected, StatusPush
+from .events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
 from .plugins import make_plugin_manager
 from .session import Role, Session
 from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
 
 __all__ = [
+    "AsyncDevice",
+    "Backoff",
     "CodecError",
     "ConnectError",
     "ConnectFailed",
@@ -38,6 +42,7 @@ __all__ = [
     "DeviceError",
     "DeviceEvent",
     "Disconnected",
+    "EventStream",
     "HandshakeError",
     "NetworkError",
     "ProtocolError",

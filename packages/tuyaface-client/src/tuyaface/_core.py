@@ -82,8 +82,8 @@ class DeviceCore:
             log.info("%s needs the device22 status query: remembered", self.where)
             self.device22 = True
         for event in events:
-            if isinstance(event, RequestDone) and event.dps:
-                self.dps.update(event.dps)
+            if isinstance(event, RequestDone):
+                self.dps.update(event.dps or {})
             elif isinstance(event, StatusPush) and event.cid == self.cid:
                 self.dps.update(event.dps)
 
@@ -170,4 +170,3 @@ class DeviceBase:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._core.where} v{self.version}>"
-

@@ -4,7 +4,8 @@ generation, and reading the DPs out of client requests. No I/O, no state."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol as TypingProtocol
+from typing import Any
+from typing import Protocol as TypingProtocol
 
 import attrs
 

@@ -121,6 +121,7 @@ class Device(DeviceBase):
         link.bytes_in_at_send = link.bytes_in
         request_id = link.session.request(kind, self._core.clock(), **request)
         link.requests += 1
+        self._handle(link, link.session.take_events())
         self._flush(link)
         self._drive(link, lambda: request_id in self._results)
         event = self._results.pop(request_id, None)
@@ -180,8 +181,10 @@ class Device(DeviceBase):
                 continue
             if until is not None and now >= until:
                 return
-            wait = min(d for d in (deadline, until) if d is not None) - now
-            self._receive(link, wait)
+            bounds = [d for d in (deadline, until) if d is not None]
+            if not bounds:  # pragma: no cover - a pending request always has a deadline
+                raise LocalProtocolError("waiting with no deadline: this is a bug")
+            self._receive(link, min(bounds) - now)
 
     def _receive(self, link: _Link, wait: float) -> None:
         session = link.session
@@ -206,15 +209,11 @@ class Device(DeviceBase):
         try:
             link.transport.send(data)
         except OSError as exc:
-            error = send_error(
-                self._core.where, exc, frames_received=link.session.frames_received
-            )
+            error = send_error(self._core.where, exc, frames_received=link.session.frames_received)
             self._handle(link, link.session.connection_lost(error))
 
     def _lost(self, link: _Link, error: OSError | None) -> None:
-        failure = lost_error(
-            self._core.where, error, frames_received=link.session.frames_received
-        )
+        failure = lost_error(self._core.where, error, frames_received=link.session.frames_received)
         self._handle(link, link.session.connection_lost(failure))
         link.transport.close()
 

@@ -72,7 +72,7 @@ def resolve_protocol(
         return get_protocol(version)
     for provided in plugin_manager.hook.tuyaface_provide_protocols():
         for protocol in provided:
-            if protocol.version == version:
+            if isinstance(protocol, Protocol) and protocol.version == version:
                 return protocol.with_crypto(default_backend())
     raise UnknownProtocolError(
         f"unknown protocol version {version!r}: use '3.1' ... '3.5', and check that its "

@@ -193,6 +193,11 @@ class Session:
         present = [deadline for deadline in deadlines if deadline is not None]
         return min(present) if present else None
 
+    def take_events(self) -> list[Event]:
+        """Events not handed out yet: `request()` can end a request at once (a body that
+        cannot be built, e.g. a DP value JSON cannot hold); call this after it."""
+        return self._take_events()
+
     def close(self) -> list[Event]:
         """End the session on purpose: pending requests fail."""
         self._close(None)

@@ -33,7 +33,6 @@ from tuyaface_codec import (
     Protocol,
     TuyaError,
 )
-from tuyaface_codec.keys import KeyLike
 
 from ._core import _key
 from ._simreplies import (
@@ -64,6 +63,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEFAULT_IDLE_TIMEOUT = 30.0  # real devices drop a connection silent for about 30 s
 _START_TIMEOUT = 10.0
+
+
+def _dp_dict(dps: Mapping[str | int, Any]) -> dict[str, Any]:
+    return {str(dp): value for dp, value in dps.items()}
 
 
 @attrs.define(eq=False)
@@ -102,16 +105,14 @@ class SimulatedDevice:
     local_key: bytes = attrs.field(converter=_key, repr=False)
     version: str = attrs.field(default="3.3", kw_only=True)
     dps: dict[str, Any] = attrs.field(
-        factory=lambda: {"1": False}, kw_only=True, converter=lambda d: {str(k): v for k, v in d.items()}
+        factory=lambda: {"1": False}, kw_only=True, converter=_dp_dict
     )
     device22: bool = attrs.field(default=False, kw_only=True)
     reply_delay: float = attrs.field(default=0.0, kw_only=True)
     answering: bool = attrs.field(default=True, kw_only=True)
     error_text: str | None = attrs.field(default=None, kw_only=True)
     idle_timeout: float | None = attrs.field(default=DEFAULT_IDLE_TIMEOUT, kw_only=True)
-    random_bytes: Callable[[int], bytes] = attrs.field(
-        default=os.urandom, kw_only=True, repr=False
-    )
+    random_bytes: Callable[[int], bytes] = attrs.field(default=os.urandom, kw_only=True, repr=False)
     wall_time: Callable[[], float] = attrs.field(default=time.time, kw_only=True, repr=False)
 
     protocol: Protocol = attrs.field(init=False, repr=False)
@@ -201,7 +202,7 @@ class SimulatedDevice:
     async def push(self, dps: Mapping[str | int, Any]) -> bool:
         """Change DPs as a button press would and push them to the client, if one is
         connected and ready. Returns whether a push was sent."""
-        changed = {str(dp): value for dp, value in dps.items()}
+        changed = _dp_dict(dps)
         self.dps.update(changed)
         connection = self._active
         if connection is None or connection.session.state is not State.READY:
@@ -385,8 +386,8 @@ class SimulatorServer:
 class SimulatorThread:
     """A simulator served from a background event loop, for blocking tests:
 
-        with SimulatedDevice("dev1", KEY, version="3.3").serve_in_thread() as sim:
-            Device("dev1", KEY, sim.host, port=sim.port, version="3.3")
+    with SimulatedDevice("dev1", KEY, version="3.3").serve_in_thread() as sim:
+        Device("dev1", KEY, sim.host, port=sim.port, version="3.3")
     """
 
     def __init__(

@@ -1,0 +1,451 @@
+"""`AsyncDevice`: the asyncio driver. A persistent connection kept by one background task:
+heartbeats, reconnection with backoff, pushes and connection changes as events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import attrs
+import pluggy
+
+from tuyaface_codec import LocalProtocolError, Protocol, RequestKind, Timeout, TuyaError
+from tuyaface_codec.keys import KeyLike
+
+from ._core import (
+    DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_PORT,
+    DEFAULT_TIMEOUT,
+    DeviceBase,
+    outcome,
+)
+from ._neterrors import connect_error, lost_error, send_error
+from .backoff import Backoff
+from .events import (
+    Connected,
+    ConnectFailed,
+    DeviceEvent,
+    Disconnected,
+    Event,
+    Ready,
+    RequestDone,
+    RequestFailed,
+    SessionClosed,
+    StatusPush,
+)
+from .session import Session, State
+
+if TYPE_CHECKING:
+    from tuyaface_transport import AsyncTransport, TransportFactory
+
+__all__ = ["AsyncDevice", "EventStream"]
+
+log = logging.getLogger(__name__)
+
+EVENT_QUEUE_SIZE = 1000
+_CLOSED = "the device was closed: create a new AsyncDevice"
+
+
+@attrs.define(eq=False)
+class _Link:
+    """One open connection: the transport, its session, a send lock, and its outcome."""
+
+    transport: AsyncTransport
+    session: Session
+    send_lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+    ready: bool = False
+    error: TuyaError | None = None
+
+
+class EventStream:
+    """`async for event in device.events()`: pushes and connection changes, from the moment
+    `events()` was called until the device is closed (or `aclose()` on the stream)."""
+
+    def __init__(self, subscribers: set[EventStream]) -> None:
+        self._queue: asyncio.Queue[DeviceEvent | None] = asyncio.Queue(EVENT_QUEUE_SIZE)
+        self._subscribers = subscribers
+        subscribers.add(self)
+
+    def put(self, event: DeviceEvent | None) -> None:
+        """Queue an event (None ends the stream); the oldest goes when the queue is full."""
+        if self._queue.full():
+            log.warning("event stream full: dropped the oldest event (read events faster)")
+            self._queue.get_nowait()
+        self._queue.put_nowait(event)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> DeviceEvent:
+        if self not in self._subscribers and self._queue.empty():
+            raise StopAsyncIteration
+        event = await self._queue.get()
+        if event is None:
+            self._subscribers.discard(self)
+            raise StopAsyncIteration
+        return event
+
+    async def aclose(self) -> None:
+        """Stop receiving events."""
+        self._subscribers.discard(self)
+        self.put(None)
+
+
+class AsyncDevice(DeviceBase):
+    """A Tuya device for asyncio. One connection, kept open by a background task once the
+    device is used (`async with`, a call, or `events()`): heartbeats every
+    `heartbeat_interval` seconds, reconnection with `backoff` after a drop. Tasks share the
+    connection, one request on the wire at a time. No I/O before the first use.
+    """
+
+    default_transport = "asyncio"
+
+    def __init__(
+        self,
+        dev_id: str,
+        local_key: KeyLike,
+        host: str,
+        *,
+        version: str | Protocol,
+        port: int = DEFAULT_PORT,
+        transport: str | TransportFactory | None = None,
+        cid: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL,
+        device22: bool = False,
+        dp_ids: Iterable[int | str] = (1, 2, 3),
+        plugin_manager: pluggy.PluginManager | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        super().__init__(
+            dev_id,
+            local_key,
+            host,
+            version=version,
+            port=port,
+            transport=transport,
+            cid=cid,
+            timeout=timeout,
+            heartbeat_interval=heartbeat_interval,
+            device22=device22,
+            dp_ids=dp_ids,
+            plugin_manager=plugin_manager,
+            clock=clock,
+            random_bytes=random_bytes,
+        )
+
+    def _setup(self) -> None:
+        self._link: _Link | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._attempt: asyncio.Future[_Link] | None = None
+        self._wakeup: asyncio.Future[None] | None = None
+        self._results: dict[int, asyncio.Future[RequestDone | RequestFailed]] = {}
+        self._subscribers: set[EventStream] = set()
+        self._closed = False
+
+    # -- the API ----------------------------------------------------------------------
+
+    async def status(self) -> dict[str, Any]:
+        """The device's DP values, e.g. `{"1": True, "2": 0}`."""
+        return await self._call(RequestKind.STATUS)
+
+    async def set_status(self, dps: Mapping[str | int, Any]) -> None:
+        """Set DPs, e.g. `{"1": True}`. The new values follow as a `StatusPush` event."""
+        await self._call(RequestKind.SET, dps=dps)
+
+    async def set_state(self, value: Any, idx: int | str = 1) -> None:
+        """Set one DP (DP 1, the main switch, by default)."""
+        await self.set_status({str(idx): value})
+
+    async def heartbeat(self) -> None:
+        """Check the connection is alive (heartbeats also run by themselves)."""
+        await self._call(RequestKind.HEARTBEAT)
+
+    async def refresh(self, dps: Iterable[int | str]) -> None:
+        """Ask the device to report these DPs again (UPDATEDPS); they follow as pushes."""
+        await self._call(RequestKind.REFRESH, dp_ids=list(dps))
+
+    async def connect(self) -> None:
+        """Connect now and wait until ready (calls do this by themselves)."""
+        await self._connection()
+
+    def start(self) -> None:
+        """Start keeping the connection in the background without waiting for it."""
+        if self._closed:
+            raise LocalProtocolError(_CLOSED)
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.get_running_loop().create_task(
+                self._run(), name=f"tuyaface {self._core.where}"
+            )
+
+    def events(self) -> EventStream:
+        """Pushes (`StatusPush`) and connection changes (`Connected`, `Disconnected`,
+        `ConnectFailed`) from now on; starts the connection if needed."""
+        stream = EventStream(self._subscribers)
+        if self._closed:
+            stream.put(None)
+        else:
+            self.start()
+        return stream
+
+    @property
+    def connected(self) -> bool:
+        """True while the connection is up and ready."""
+        link = self._link
+        return link is not None and link.ready and link.session.state is State.READY
+
+    async def aclose(self) -> None:
+        """Close the connection and stop reconnecting; pending calls fail."""
+        if self._closed:
+            return
+        self._closed = True
+        link = self._link
+        if link is not None:
+            self._absorb(link, link.session.close())
+        self._wake()
+        runner = self._runner
+        if runner is not None:
+            done, _ = await asyncio.wait({runner}, timeout=self._core.timeout)
+            if not done:
+                runner.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await runner
+        self._fail_waiters(LocalProtocolError(_CLOSED))
+        for stream in list(self._subscribers):
+            stream.put(None)
+        self._subscribers.clear()
+
+    async def __aenter__(self) -> Self:
+        self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- callers ----------------------------------------------------------------------
+
+    async def _call(self, kind: RequestKind, **request: Any) -> dict[str, Any]:
+        link = await self._connection()
+        loop = asyncio.get_running_loop()
+        request_id = link.session.request(kind, self._core.clock(), **request)
+        future: asyncio.Future[RequestDone | RequestFailed] = loop.create_future()
+        self._results[request_id] = future
+        # Queued requests wait for those ahead of them, each bounded by the reply timeout.
+        bound = self._core.timeout * (len(self._results) + 2)
+        try:
+            self._absorb(link, link.session.take_events())
+            self._wake()
+            await self._flush(link)
+            event = await asyncio.wait_for(future, bound)
+        except TimeoutError:
+            raise Timeout(f"no answer from {self._core.where} within {bound:g} s") from None
+        finally:
+            self._results.pop(request_id, None)
+        return outcome(event)
+
+    async def _connection(self) -> _Link:
+        """The ready connection, waiting for the current (or a new) attempt."""
+        for _ in range(3):  # a link can drop between being ready and our turn to run
+            if self._closed:
+                raise LocalProtocolError(_CLOSED)
+            if self.connected:
+                assert self._link is not None
+                return self._link
+            self.start()
+            if self._attempt is None:
+                self._attempt = asyncio.get_running_loop().create_future()
+            attempt = self._attempt
+            self._wake()  # cut a backoff pause short: someone is waiting
+            bound = 2 * self._core.timeout + 1.0  # connect, then the 3.4 / 3.5 handshake
+            try:
+                link = await asyncio.wait_for(asyncio.shield(attempt), bound)
+            except TimeoutError:
+                where = self._core.where
+                raise Timeout(f"could not connect to {where} within {bound:g} s") from None
+            if link.session.state is State.READY:
+                return link
+        raise LocalProtocolError(f"{self._core.where} keeps dropping the connection")
+
+    # -- the background task ----------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            while not self._closed:
+                link = await self._open()
+                error = link.error if isinstance(link, _Link) else link
+                ready = isinstance(link, _Link) and link.ready
+                if self._closed:
+                    if ready:
+                        self._emit(Disconnected(None))
+                    break
+                if ready:
+                    self._backoff.reset()
+                delay = self._backoff.next_delay()
+                failure = error or LocalProtocolError("the connection ended")
+                if ready:
+                    log.info("%s: disconnected (%s)", self._core.where, failure)
+                    self._emit(Disconnected(failure))
+                else:
+                    log.info(
+                        "%s: connect failed (%s), retry in %.1f s", self._core.where, failure, delay
+                    )
+                    self._emit(ConnectFailed(failure, delay))
+                await self._pause(delay)
+        finally:
+            stopped = _CLOSED if self._closed else "the connection task stopped: retry"
+            self._fail_waiters(LocalProtocolError(stopped))
+
+    async def _open(self) -> _Link | TuyaError:
+        """One connection from connect to close: the link (with its error), or the error
+        that prevented connecting."""
+        if self._attempt is None:
+            self._attempt = asyncio.get_running_loop().create_future()
+        core = self._core
+        try:
+            transport = await core.factory.aconnect(core.host, core.port, timeout=core.timeout)
+        except OSError as exc:
+            error = connect_error(core.where, exc)
+            self._fail_attempt(error)
+            return error
+        link = _Link(transport, core.new_session())
+        self._link = link
+        try:
+            await self._serve(link)
+        finally:
+            self._link = None
+            await transport.aclose()
+        if not link.ready:
+            self._fail_attempt(link.error or LocalProtocolError("the connection ended"))
+        return link
+
+    async def _serve(self, link: _Link) -> None:
+        """Feed the session until it ends: bytes as they arrive, timeouts at its deadlines,
+        and a fresh look whenever a caller queued a request (`_wake`)."""
+        session, clock = link.session, self._core.clock
+        loop = asyncio.get_running_loop()
+        self._absorb(link, session.start(clock()))
+        await self._flush(link)
+        receiving: asyncio.Task[bytes] | None = None
+        try:
+            while session.state is not State.CLOSED:
+                if receiving is None:
+                    receiving = loop.create_task(link.transport.receive(None))
+                deadline = session.next_deadline()
+                timeout = None if deadline is None else max(0.0, deadline - clock())
+                self._wakeup = wakeup = loop.create_future()
+                waits: list[asyncio.Future[Any]] = [receiving, wakeup]
+                await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                if receiving.done():
+                    task, receiving = receiving, None
+                    self._received(link, task)
+                deadline = session.next_deadline()
+                if deadline is not None and clock() >= deadline:
+                    self._absorb(link, session.handle_timeout(clock()))
+                await self._flush(link)
+        finally:
+            self._wakeup = None
+            if receiving is not None:
+                receiving.cancel()
+                with contextlib.suppress(asyncio.CancelledError, OSError):
+                    await receiving
+
+    def _received(self, link: _Link, task: asyncio.Task[bytes]) -> None:
+        session, where = link.session, self._core.where
+        try:
+            data = task.result()
+        except OSError as exc:
+            error = lost_error(where, exc, frames_received=session.frames_received)
+            self._absorb(link, session.connection_lost(error))
+            return
+        if not data:
+            error = lost_error(where, None, frames_received=session.frames_received)
+            self._absorb(link, session.connection_lost(error))
+            return
+        self._absorb(link, session.receive_data(data, self._core.clock()))
+
+    async def _flush(self, link: _Link) -> None:
+        async with link.send_lock:
+            data = link.session.data_to_send()
+            if not data:
+                return
+            try:
+                await link.transport.send(data)
+            except OSError as exc:
+                session = link.session
+                error = send_error(self._core.where, exc, frames_received=session.frames_received)
+                self._absorb(link, session.connection_lost(error))
+                self._wake()
+
+    async def _pause(self, delay: float) -> None:
+        """Wait `delay` seconds (the injected sleep), or less when a caller is waiting."""
+        if self._attempt is not None or self._closed:
+            return
+        self._wakeup = wakeup = asyncio.get_running_loop().create_future()
+        sleeper = asyncio.ensure_future(self._sleep(delay))
+        try:
+            waits: list[asyncio.Future[Any]] = [sleeper, wakeup]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._wakeup = None
+            sleeper.cancel()
+
+    # -- events -----------------------------------------------------------------------
+
+    def _absorb(self, link: _Link, events: list[Event]) -> None:
+        self._core.absorb(link.session, events)
+        for event in events:
+            if isinstance(event, RequestDone | RequestFailed):
+                future = self._results.get(event.request_id)
+                if future is not None and not future.done():
+                    future.set_result(event)
+            elif isinstance(event, StatusPush):
+                self._emit(event)
+            elif isinstance(event, Ready):
+                self._on_ready(link)
+            elif isinstance(event, SessionClosed):
+                link.error = event.error
+
+    def _on_ready(self, link: _Link) -> None:
+        link.ready = True
+        attempt, self._attempt = self._attempt, None
+        if attempt is not None and not attempt.done():
+            attempt.set_result(link)
+        log.info("%s: connected", self._core.where)
+        self._emit(Connected())
+
+    def _fail_attempt(self, error: TuyaError) -> None:
+        attempt, self._attempt = self._attempt, None
+        if attempt is not None and not attempt.done():
+            attempt.set_exception(error)
+            attempt.exception()  # retrieved: nobody may be waiting for it
+
+    def _fail_waiters(self, error: TuyaError) -> None:
+        self._fail_attempt(error)
+        for future in self._results.values():
+            if not future.done():
+                future.set_exception(error)
+
+    def _emit(self, event: DeviceEvent) -> None:
+        for stream in list(self._subscribers):
+            stream.put(event)
+
+    def _wake(self) -> None:
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
