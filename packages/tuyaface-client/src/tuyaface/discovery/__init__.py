@@ -8,7 +8,13 @@ three and report each device once; `Scanner` does the same and keeps counts.
 from __future__ import annotations
 
 from ._api import discover, discover_iter
-from ._confirm import aconfirm_address, atcp_reachable, confirm_address, tcp_reachable
+from ._confirm import (
+    aconfirm_address,
+    atcp_reachable,
+    confirm_address,
+    status_readable,
+    tcp_reachable,
+)
 from ._device import DiscoveredDevice, device_from_info
 from ._options import BROADCAST_PORTS, LAN_BROADCAST, REPLY_PORT, ScanOptions
 from ._scanner import Scanner
@@ -28,5 +34,6 @@ __all__ = [
     "device_from_info",
     "discover",
     "discover_iter",
+    "status_readable",
     "tcp_reachable",
 ]

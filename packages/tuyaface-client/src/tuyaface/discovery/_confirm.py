@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from tuyaface_codec import LocalProtocolError, TuyaError
+from tuyaface_codec.keys import KeyLike
+
+from .._core import DEFAULT_PORT
+from ..device import Device
 from ..plugins import resolve_transport
 from ._device import DiscoveredDevice
 
 __all__ = [
     "AsyncProbe",
-    "DEFAULT_PORT",
     "Probe",
     "aconfirm_address",
     "atcp_reachable",
     "confirm_address",
+    "status_readable",
     "tcp_reachable",
 ]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 6668
 Probe = Callable[[str], bool]
 AsyncProbe = Callable[[str], Awaitable[bool]]
 
@@ -46,19 +51,60 @@ async def atcp_reachable(ip: str, port: int = DEFAULT_PORT, *, timeout: float = 
     return True
 
 
-def _new_address(device_id: str, current_ip: str | None, found: DiscoveredDevice) -> str | None:
+def status_readable(
+    dev_id: str,
+    local_key: KeyLike,
+    ip: str,
+    *,
+    version: str,
+    port: int = DEFAULT_PORT,
+    timeout: float = 3.0,
+) -> bool:
+    """True when the device `dev_id` at (ip, port) answers a status query with `local_key`."""
+    try:
+        with Device(dev_id, local_key, ip, version=version, port=port, timeout=timeout) as device:
+            device.status()
+    except (TuyaError, OSError) as exc:
+        log.debug("no status from %s at %s:%s: %s", dev_id, ip, port, exc)
+        return False
+    return True
+
+
+def _candidate(device_id: str, current_ip: str | None, found: DiscoveredDevice) -> str | None:
     """The address worth probing: `found.ip` if it is this device's and a change."""
     if found.id != device_id or found.ip == current_ip:
         return None
     return found.ip
 
 
+def _default_probe(
+    found: DiscoveredDevice,
+    local_key: KeyLike | None,
+    version: str | None,
+    port: int,
+    timeout: float,
+) -> Probe | None:
+    """A status read when the key is known (None: a TCP connect is the check)."""
+    if local_key is None:
+        return None
+    tag = version or found.version
+    if tag is None:
+        raise LocalProtocolError(
+            f"device {found.id} did not announce its version: pass version= to check it"
+        )
+    return lambda ip: status_readable(
+        found.id, local_key, ip, version=tag, port=port, timeout=timeout
+    )
+
+
 def _decide(device_id: str, current_ip: str | None, candidate: str, works: bool) -> str | None:
     if works:
         log.info("device %s moved from %s to %s", device_id, current_ip, candidate)
         return candidate
-    log.info("device %s announced %s, which does not answer; keeping %s",
-             device_id, candidate, current_ip)
+    log.info(
+        "device %s announced %s, which does not answer; keeping %s",
+        device_id, candidate, current_ip,
+    )
     return current_ip
 
 
@@ -67,20 +113,24 @@ def confirm_address(
     current_ip: str | None,
     found: DiscoveredDevice,
     *,
+    local_key: KeyLike | None = None,
+    version: str | None = None,
     port: int = DEFAULT_PORT,
     timeout: float = 3.0,
     probe: Probe | None = None,
 ) -> str | None:
-    """The address to use for `device_id` after `found` was discovered.
+    """The address to use for `device_id` now that `found` was discovered.
 
-    `found.ip` when it is this device's, differs from `current_ip`, and `probe(found.ip)`
-    succeeds (default: a TCP connection to `port` opens within `timeout`); otherwise
-    `current_ip`, unchanged. Pass `probe` to demand more, e.g. a status read.
+    `found.ip` when the announcement is this device's, names another address than
+    `current_ip`, and a check there succeeds; otherwise `current_ip`, unchanged. The check:
+    `probe(ip)` if given; else, with `local_key`, a status read through `Device` (version
+    from `version`, else the announcement); else a TCP connection to `port`.
     """
-    candidate = _new_address(device_id, current_ip, found)
+    candidate = _candidate(device_id, current_ip, found)
     if candidate is None:
         return current_ip
-    works = probe(candidate) if probe else tcp_reachable(candidate, port, timeout=timeout)
+    check = probe or _default_probe(found, local_key, version, port, timeout)
+    works = check(candidate) if check else tcp_reachable(candidate, port, timeout=timeout)
     return _decide(device_id, current_ip, candidate, works)
 
 
@@ -89,16 +139,20 @@ async def aconfirm_address(
     current_ip: str | None,
     found: DiscoveredDevice,
     *,
+    local_key: KeyLike | None = None,
+    version: str | None = None,
     port: int = DEFAULT_PORT,
     timeout: float = 3.0,
     probe: AsyncProbe | None = None,
 ) -> str | None:
-    """`confirm_address` for asyncio; `probe` is awaited."""
-    candidate = _new_address(device_id, current_ip, found)
+    """`confirm_address` for asyncio; `probe` is awaited, a status read runs in a thread."""
+    candidate = _candidate(device_id, current_ip, found)
     if candidate is None:
         return current_ip
     if probe is not None:
         works = await probe(candidate)
+    elif (check := _default_probe(found, local_key, version, port, timeout)) is not None:
+        works = await asyncio.to_thread(check, candidate)
     else:
         works = await atcp_reachable(candidate, port, timeout=timeout)
     return _decide(device_id, current_ip, candidate, works)
