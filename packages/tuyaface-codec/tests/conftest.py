@@ -12,10 +12,14 @@ import tuyaface_codec
 from tuyaface_codec import CryptoBackend
 from tuyaface_codec.plugins import use_plugin_manager
 
-# pycryptodome's GCM takes ~100 us a frame and a run's first call is slower still, so there is
-# no per-example deadline; example counts keep `tox -e codec` well under a minute.
+# pycryptodome's GCM is slow and a run's first call slower still, so there is no per-example
+# deadline; example counts keep `tox -e codec` well under a minute. The `crypto` fixture is a
+# stateless backend object, so sharing it between a test's examples is safe.
 settings.register_profile(
-    "codec", deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow]
+    "codec",
+    deadline=None,
+    max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.load_profile("codec")
 

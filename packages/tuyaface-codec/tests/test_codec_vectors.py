@@ -161,7 +161,7 @@ def test_real_capture_decodes(capture: dict[str, Any], crypto: CryptoBackend) ->
     key = bytes.fromhex(capture["key_hex"]) if capture.get("key_hex") else None
     if str(capture.get("kind", "")).startswith("payload_only"):
         # A bare payload: the version's payload cipher alone (3.1: signed base64 AES-ECB).
-        extra, body = version.cipher.open(
+        _extra, body = version.cipher.open(
             capture["payload_ascii"].encode("ascii"), key=key, crypto=crypto
         )
     else:

@@ -1,0 +1,288 @@
+"""FrameDecoder: R2 split invariance, R3 resync, R4 length cap."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pytest
+from codec_support import BUILTIN_VERSIONS, flip, protocol
+from hypothesis import given
+from hypothesis import strategies as st
+from vectors import frame_bytes, frame_key, frame_vectors, from_device
+
+from tuyaface_codec import (
+    CodecError,
+    CryptoBackend,
+    Frame,
+    FrameDecoder,
+    FrameError,
+    IntegrityError,
+    Protocol,
+)
+
+KEY = b"0123456789abcdef"
+
+
+def _vector_streams() -> list[tuple[str, bool, bytes | None, list[bytes]]]:
+    """Vector frames grouped by (version, direction, key): each group is one device's talk."""
+    groups: dict[tuple[str, bool, bytes | None], list[bytes]] = defaultdict(list)
+    for vector in frame_vectors():
+        if vector["cmd"] in (3, 4, 5):
+            continue  # handshake frames use the local key, the rest the session key
+        device = from_device(vector)
+        groups[(vector["version"], device, frame_key(vector))].append(frame_bytes(vector))
+    return [(version, device, key, wires[:5]) for (version, device, key), wires in groups.items()]
+
+
+STREAMS = _vector_streams()
+
+
+def _stream_id(stream: tuple[str, bool, bytes | None, list[bytes]]) -> str:
+    version, device, key, wires = stream
+    role = "device" if device else "client"
+    return f"{version}-{role}-{len(wires)}frames-{(key or b'').hex()[:6]}"
+
+
+def decoder_for(version: Protocol, key: bytes | None, device: bool, **kwargs: Any) -> FrameDecoder:
+    return FrameDecoder(version, key=key, from_device=device, **kwargs)
+
+
+def feed_all(decoder: FrameDecoder, chunks: Iterable[bytes]) -> list[Frame]:
+    frames: list[Frame] = []
+    for chunk in chunks:
+        frames.extend(decoder.feed(chunk))
+    return frames
+
+
+def drain(decoder: FrameDecoder, chunks: Iterable[bytes]) -> tuple[list[Frame], list[CodecError]]:
+    """Feed every chunk; on a bad frame keep going (feed(b"") hands back what was decoded)."""
+    frames: list[Frame] = []
+    errors: list[CodecError] = []
+    for chunk in [*chunks, b""]:
+        data = chunk
+        while True:
+            try:
+                frames.extend(decoder.feed(data))
+                break
+            except CodecError as exc:
+                errors.append(exc)
+                data = b""
+    return frames, errors
+
+
+def cut(data: bytes, points: Sequence[int]) -> list[bytes]:
+    edges = [0, *sorted(points), len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
+
+
+@pytest.mark.parametrize("stream", STREAMS, ids=_stream_id)
+def test_split_invariance_on_vector_streams(
+    stream: tuple[str, bool, bytes | None, list[bytes]], crypto: CryptoBackend
+) -> None:
+    """R2: one-shot, every single cut, random 2-16 pieces and byte at a time agree."""
+    tag, device, key, wires = stream
+    version = protocol(tag, crypto)
+    data = b"".join(wires)
+    expected = decoder_for(version, key, device).feed(data)
+    assert len(expected) == len(wires)
+    for position in range(len(data) + 1):
+        assert feed_all(decoder_for(version, key, device), cut(data, [position])) == expected
+    rng = random.Random(len(data))
+    for _ in range(50):
+        points = rng.sample(range(1, len(data)), rng.randint(1, 15))
+        assert feed_all(decoder_for(version, key, device), cut(data, points)) == expected
+    one_byte = decoder_for(version, key, device)
+    assert feed_all(one_byte, (data[i : i + 1] for i in range(len(data)))) == expected
+    assert one_byte.buffered == 0
+
+
+def _frames(tag: str, device: bool) -> st.SearchStrategy[Frame]:
+    payload = st.one_of(
+        st.just(b""),
+        st.dictionaries(st.text(min_size=1, max_size=5), st.integers(), max_size=4).map(
+            lambda d: repr(d).encode()
+        ),
+        st.binary(min_size=1, max_size=80).filter(lambda b: not b.startswith(b"3.")),
+    )
+    return st.builds(
+        Frame,
+        seqno=st.integers(0, 2**32 - 1),
+        cmd=st.sampled_from([8, 9, 10, 13, 16, 18, 64]),
+        payload=payload,
+        retcode=st.integers(0, 2**32 - 1) if device else st.none(),
+    )
+
+
+def _encode(version: Protocol, frames: list[Frame], rng: random.Random) -> bytes:
+    return b"".join(
+        version.encode_frame(frame, key=KEY, iv=rng.randbytes(12)) for frame in frames
+    )
+
+
+@pytest.mark.parametrize("device", [False, True], ids=["client", "device"])
+@pytest.mark.parametrize("tag", BUILTIN_VERSIONS)
+@given(data=st.data())
+def test_split_invariance_random_streams(
+    tag: str, device: bool, crypto: CryptoBackend, data: st.DataObject
+) -> None:
+    """R2 with generated streams of 1-5 frames, cut into 2-16 random pieces."""
+    version = protocol(tag, crypto)
+    frames = data.draw(st.lists(_frames(tag, device), min_size=1, max_size=5))
+    stream = _encode(version, frames, random.Random(data.draw(st.integers(0, 2**32))))
+    points = data.draw(
+        st.lists(st.integers(1, max(1, len(stream) - 1)), min_size=1, max_size=15)
+    )
+    one_shot = decoder_for(version, KEY, device).feed(stream)
+    assert [(f.seqno, f.cmd, f.retcode, f.payload) for f in one_shot] == [
+        (f.seqno, f.cmd, f.retcode, f.payload) for f in frames
+    ]
+    assert feed_all(decoder_for(version, KEY, device), cut(stream, points)) == one_shot
+
+
+def _garbage(prefix: bytes) -> st.SearchStrategy[bytes]:
+    return st.binary(max_size=64).filter(lambda g: prefix not in g)
+
+
+@pytest.mark.parametrize("stream", STREAMS, ids=_stream_id)
+@given(data=st.data())
+def test_resync_over_garbage_between_frames(
+    stream: tuple[str, bool, bytes | None, list[bytes]],
+    crypto: CryptoBackend,
+    data: st.DataObject,
+) -> None:
+    """R3: 0-64 garbage bytes before, between and after frames: every frame still comes out."""
+    tag, device, key, wires = stream
+    version = protocol(tag, crypto)
+    garbage = _garbage(version.layout.prefix)
+    pieces = [data.draw(garbage)]
+    for wire in wires:
+        pieces += [wire, data.draw(garbage)]
+    noisy = b"".join(pieces)
+    expected = decoder_for(version, key, device).feed(b"".join(wires))
+    assert decoder_for(version, key, device).feed(noisy) == expected
+    points = data.draw(st.lists(st.integers(1, len(noisy) - 1), max_size=15))
+    assert feed_all(decoder_for(version, key, device), cut(noisy, points)) == expected
+
+
+@pytest.mark.parametrize("stream", STREAMS, ids=_stream_id)
+def test_resync_after_a_corrupted_frame(
+    stream: tuple[str, bool, bytes | None, list[bytes]], crypto: CryptoBackend
+) -> None:
+    """A damaged frame raises once; the frames before and after it still come out, in order."""
+    tag, device, key, wires = stream
+    version = protocol(tag, crypto)
+    expected = decoder_for(version, key, device).feed(b"".join(wires))
+    for bad in range(len(wires)):
+        damaged = flip(wires[bad], len(wires[bad]) * 8 - 64)  # inside the trailer / tag
+        stream_bytes = b"".join([*wires[:bad], damaged, *wires[bad + 1 :]])
+        sevens = [stream_bytes[i : i + 7] for i in range(0, len(stream_bytes), 7)]
+        for chunks in ([stream_bytes], sevens):
+            frames, errors = drain(decoder_for(version, key, device), chunks)
+            assert frames == expected[:bad] + expected[bad + 1 :]
+            assert len(errors) == 1 and isinstance(errors[0], IntegrityError)
+
+
+def _header(version: Protocol, length: int) -> bytes:
+    """A frame header claiming `length`, built from a real frame of this layout."""
+    wire = version.encode_frame(Frame(1, 9), key=KEY, iv=bytes(12))
+    size = version.layout.header_size
+    return wire[: size - 4] + length.to_bytes(4, "big")
+
+
+@pytest.mark.parametrize("tag", BUILTIN_VERSIONS)
+@pytest.mark.parametrize("claimed", [2**31, 2**32 - 1, 4097, 1025])
+def test_length_over_the_cap_is_rejected_as_soon_as_the_header_is_read(
+    tag: str, claimed: int, crypto: CryptoBackend
+) -> None:
+    """R4: the header alone is enough to refuse; nothing of the body is waited for."""
+    version = protocol(tag, crypto)
+    header = _header(version, claimed)
+    decoder = decoder_for(version, KEY, False, max_length=1024)
+    assert decoder.feed(header[:-1]) == []
+    with pytest.raises(FrameError, match="cap"):
+        decoder.feed(header[-1:])
+    assert decoder.buffered < len(header)
+    # The decoder stays usable: a good frame afterwards decodes.
+    good = version.encode_frame(Frame(2, 9, b"{}"), key=KEY, iv=bytes(12))
+    assert [f.seqno for f in decoder.feed(good)] == [2]
+
+
+@pytest.mark.parametrize("tag", BUILTIN_VERSIONS)
+def test_default_cap_rejects_huge_lengths(tag: str, crypto: CryptoBackend) -> None:
+    decoder = decoder_for(protocol(tag, crypto), KEY, True)
+    with pytest.raises(FrameError):
+        decoder.feed(_header(protocol(tag, crypto), 2**32 - 1))
+
+
+@pytest.mark.parametrize("tag", BUILTIN_VERSIONS)
+@pytest.mark.parametrize("claimed", [0, 1, 2, 3])
+def test_length_too_small_for_the_trailer_is_rejected(
+    tag: str, claimed: int, crypto: CryptoBackend
+) -> None:
+    version = protocol(tag, crypto)
+    with pytest.raises(FrameError):
+        decoder_for(version, KEY, False).feed(_header(version, claimed))
+
+
+def _largest_frame(version: Protocol, cap: int) -> int:
+    return version.layout.frame_size(_header(version, cap), cap)
+
+
+@pytest.mark.parametrize("tag", BUILTIN_VERSIONS)
+def test_a_frame_of_exactly_the_cap_is_accepted_and_the_buffer_stays_bounded(
+    tag: str, crypto: CryptoBackend
+) -> None:
+    """R4: the buffer never holds more than one largest allowed frame (header + cap, plus the
+    4-byte suffix that 6699's length leaves out)."""
+    version = protocol(tag, crypto)
+    cap = 300
+    largest = _largest_frame(version, cap)
+    size = largest - len(version.encode_frame(Frame(1, 9), key=KEY, iv=bytes(12)))
+    while True:  # ECB pads to 16 bytes: shrink the body until the frame fits
+        body = b"x" * size
+        wire = version.encode_frame(Frame(1, 9, body), key=KEY, iv=bytes(12))
+        if len(wire) <= largest:
+            break
+        size -= 1
+    assert largest - 16 < len(wire) <= largest
+    with pytest.raises(FrameError):  # one block more is over the cap
+        decoder_for(version, KEY, False, max_length=cap).feed(
+            version.encode_frame(Frame(1, 9, body + bytes(16)), key=KEY, iv=bytes(12))
+        )
+    decoder = decoder_for(version, KEY, False, max_length=cap)
+    out: list[Frame] = []
+    for i in range(len(wire)):
+        out += decoder.feed(wire[i : i + 1])
+        assert decoder.buffered < largest
+    assert [f.payload for f in out] == [body]
+
+
+@pytest.mark.parametrize("tag", BUILTIN_VERSIONS)
+@given(data=st.data())
+def test_the_buffer_never_grows_past_one_largest_frame(
+    tag: str, crypto: CryptoBackend, data: st.DataObject
+) -> None:
+    version = protocol(tag, crypto)
+    cap = 256
+    largest = _largest_frame(version, cap)
+    prefix = version.layout.prefix
+    pieces = data.draw(
+        st.lists(
+            st.one_of(
+                st.binary(max_size=600),
+                st.integers(0, 2**32 - 1).map(lambda n: _header(version, n)),
+                st.just(prefix),
+            ),
+            max_size=12,
+        )
+    )
+    decoder = decoder_for(version, KEY, False, max_length=cap)
+    for piece in pieces:
+        with contextlib.suppress(CodecError):
+            decoder.feed(piece)
+        assert decoder.buffered < largest
