@@ -77,6 +77,12 @@ class State(enum.Enum):
     CLOSED = "closed"
 
 
+def _wrong_key(error: CodecError) -> str:
+    """The message for a frame that failed under our key, naming the likely cause once."""
+    text = str(error)
+    return text if WRONG_KEY in text else f"{WRONG_KEY}: {text}"
+
+
 def _key(value: KeyLike) -> bytes:
     key = as_key(value)
     assert key is not None
@@ -148,18 +154,23 @@ class Session:
     def receive_data(self, data: bytes, now: float) -> list[Event]:
         """Bytes read from the connection."""
         while self.state is not State.CLOSED:
+            # During the handshake the key changes after a handshake frame, and the next
+            # frame (often in the same read) is under the new key: take frames one by one.
+            limit = 1 if self.state is State.HANDSHAKING else None
             try:
-                frames = self._decoder.feed(data)
+                frames = self._decoder.feed(data, limit=limit)
             except CodecError as exc:
                 self._on_bad_frame(exc, now)
                 data = b""
                 continue
+            data = b""
             for frame in frames:
                 self.frames_received += 1
                 self._dispatch(frame, now)
                 if self._closed:
                     break
-            break
+            if not frames or limit is None:
+                break
         return self._take_events()
 
     @property
@@ -416,13 +427,13 @@ class Session:
             self._events.append(UnreadableFrame(error))
             return
         if self.state is State.HANDSHAKING:
-            self._close(HandshakeError(f"{WRONG_KEY}: {error}"))
+            self._close(HandshakeError(_wrong_key(error)))
             return
         request = self._in_flight
         if isinstance(error, DecryptError) and request is not None:
             # 3.1-3.3: the device answered under a different key.
             self._in_flight = None
-            self._finish_failed(request, DecryptError(f"{WRONG_KEY}: {error}"))
+            self._finish_failed(request, DecryptError(_wrong_key(error)))
             self._pump(now)
             return
         self._close(type(error)(f"connection out of sync ({error}): reconnecting"))

@@ -42,14 +42,16 @@ class FrameDecoder:
         """Bytes held back waiting for the rest of a frame."""
         return len(self._buffer)
 
-    def feed(self, data: bytes) -> list[Frame]:
-        """Add bytes; return every frame now complete, in order."""
+    def feed(self, data: bytes, *, limit: int | None = None) -> list[Frame]:
+        """Add bytes; return every frame now complete, in order. With `limit`, at most that
+        many: the rest stays buffered for the next call (`feed(b"")`), so the caller can
+        change the key between frames, as a 3.4 / 3.5 device must after the handshake."""
         buffer = self._buffer
         buffer += data
         frames, self._ready = self._ready, []
         layout = self.protocol.layout
         prefix = layout.prefix
-        while True:
+        while limit is None or len(frames) < limit:
             start = buffer.find(prefix)
             if start < 0:
                 del buffer[: max(0, len(buffer) - len(prefix) + 1)]
@@ -73,6 +75,7 @@ class FrameDecoder:
                 self._skip_prefix(frames)
                 raise
             del buffer[:size]
+        return frames
 
     def _skip_prefix(self, frames: list[Frame]) -> None:
         del self._buffer[: len(self.protocol.layout.prefix)]
