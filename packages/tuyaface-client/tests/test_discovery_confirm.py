@@ -116,3 +116,14 @@ async def test_async_form_reads_status_with_the_key() -> None:
         )
     assert result == LOCAL
     assert simulator.connections == 1
+
+
+async def test_async_form_with_the_key_rejects_a_mere_listener(listening_port: int) -> None:
+    result = await aconfirm_address(
+        "dev1", OLD, found(), local_key=KEY, port=listening_port, timeout=0.3
+    )
+    assert result == OLD
+
+
+def test_a_probe_needs_no_version() -> None:
+    assert confirm_address("dev1", OLD, found(version=None), probe=lambda ip: True) == LOCAL

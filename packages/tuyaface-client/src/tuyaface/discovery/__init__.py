@@ -10,6 +10,7 @@ from __future__ import annotations
 from ._api import discover, discover_iter
 from ._confirm import (
     aconfirm_address,
+    astatus_readable,
     atcp_reachable,
     confirm_address,
     status_readable,
@@ -29,6 +30,7 @@ __all__ = [
     "ScanState",
     "Scanner",
     "aconfirm_address",
+    "astatus_readable",
     "atcp_reachable",
     "confirm_address",
     "device_from_info",

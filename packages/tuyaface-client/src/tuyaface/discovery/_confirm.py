@@ -10,6 +10,7 @@ from tuyaface_codec import LocalProtocolError, TuyaError
 from tuyaface_codec.keys import KeyLike
 
 from .._core import DEFAULT_PORT
+from ..async_device import AsyncDevice
 from ..device import Device
 from ..plugins import resolve_transport
 from ._device import DiscoveredDevice
@@ -18,6 +19,7 @@ __all__ = [
     "AsyncProbe",
     "Probe",
     "aconfirm_address",
+    "astatus_readable",
     "atcp_reachable",
     "confirm_address",
     "status_readable",
@@ -70,6 +72,29 @@ def status_readable(
     return True
 
 
+async def astatus_readable(
+    dev_id: str,
+    local_key: KeyLike,
+    ip: str,
+    *,
+    version: str,
+    port: int = DEFAULT_PORT,
+    timeout: float = 3.0,
+) -> bool:
+    """`status_readable` for asyncio, through `AsyncDevice`."""
+    device = AsyncDevice(
+        dev_id, local_key, ip, version=version, port=port, timeout=timeout,
+        heartbeat_interval=None,
+    )
+    try:
+        async with asyncio.timeout(timeout * 2), device:  # connect, then the query
+            await device.status()
+    except (TuyaError, OSError) as exc:
+        log.debug("no status from %s at %s:%s: %s", dev_id, ip, port, exc)
+        return False
+    return True
+
+
 def _candidate(device_id: str, current_ip: str | None, found: DiscoveredDevice) -> str | None:
     """The address worth probing: `found.ip` if it is this device's and a change."""
     if found.id != device_id or found.ip == current_ip:
@@ -77,24 +102,14 @@ def _candidate(device_id: str, current_ip: str | None, found: DiscoveredDevice) 
     return found.ip
 
 
-def _default_probe(
-    found: DiscoveredDevice,
-    local_key: KeyLike | None,
-    version: str | None,
-    port: int,
-    timeout: float,
-) -> Probe | None:
-    """A status read when the key is known (None: a TCP connect is the check)."""
-    if local_key is None:
-        return None
+def _status_version(found: DiscoveredDevice, version: str | None) -> str:
+    """The version to read the status with: `version`, else the announced one."""
     tag = version or found.version
     if tag is None:
         raise LocalProtocolError(
             f"device {found.id} did not announce its version: pass version= to check it"
         )
-    return lambda ip: status_readable(
-        found.id, local_key, ip, version=tag, port=port, timeout=timeout
-    )
+    return tag
 
 
 def _decide(device_id: str, current_ip: str | None, candidate: str, works: bool) -> str | None:
@@ -129,8 +144,15 @@ def confirm_address(
     candidate = _candidate(device_id, current_ip, found)
     if candidate is None:
         return current_ip
-    check = probe or _default_probe(found, local_key, version, port, timeout)
-    works = check(candidate) if check else tcp_reachable(candidate, port, timeout=timeout)
+    if probe is not None:
+        works = probe(candidate)
+    elif local_key is not None:
+        tag = _status_version(found, version)
+        works = status_readable(
+            device_id, local_key, candidate, version=tag, port=port, timeout=timeout
+        )
+    else:
+        works = tcp_reachable(candidate, port, timeout=timeout)
     return _decide(device_id, current_ip, candidate, works)
 
 
@@ -145,14 +167,17 @@ async def aconfirm_address(
     timeout: float = 3.0,
     probe: AsyncProbe | None = None,
 ) -> str | None:
-    """`confirm_address` for asyncio; `probe` is awaited, a status read runs in a thread."""
+    """`confirm_address` for asyncio: `probe` is awaited, a status read uses `AsyncDevice`."""
     candidate = _candidate(device_id, current_ip, found)
     if candidate is None:
         return current_ip
     if probe is not None:
         works = await probe(candidate)
-    elif (check := _default_probe(found, local_key, version, port, timeout)) is not None:
-        works = await asyncio.to_thread(check, candidate)
+    elif local_key is not None:
+        tag = _status_version(found, version)
+        works = await astatus_readable(
+            device_id, local_key, candidate, version=tag, port=port, timeout=timeout
+        )
     else:
         works = await atcp_reachable(candidate, port, timeout=timeout)
     return _decide(device_id, current_ip, candidate, works)
