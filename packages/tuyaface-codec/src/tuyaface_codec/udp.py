@@ -8,6 +8,7 @@ from typing import Any
 
 from ._ciphers import ecb_decrypt_unpad
 from ._layout import LAYOUT_55AA_CRC, LAYOUT_6699
+from ._padding import BLOCK
 from .commands import Command
 from .crypto.backend import CryptoBackend
 from .crypto.select import default_backend
@@ -36,15 +37,23 @@ def decode_broadcast(datagram: bytes, *, crypto: CryptoBackend | None = None) ->
     data = bytes(datagram)
     if data.startswith(LAYOUT_6699.prefix):
         raw = LAYOUT_6699.decode(data, key=UDP_KEY, from_device=False, crypto=backend)
-        body = _strip_retcode(raw.payload).rstrip(b"\0")
-    elif data.startswith(LAYOUT_55AA_CRC.prefix):
+        return parse_json_object(_strip_retcode(raw.payload).rstrip(b"\0"))
+    if data.startswith(LAYOUT_55AA_CRC.prefix):
         raw = LAYOUT_55AA_CRC.decode(data, key=None, from_device=True, crypto=backend)
-        body = raw.payload
-        if not body.startswith(b"{"):
-            body = ecb_decrypt_unpad(body, UDP_KEY, backend)
-    else:
-        raise FrameError("datagram is not a Tuya discovery frame")
-    return parse_json_object(body)
+        return _plain_or_ecb(raw.payload, backend)
+    raise FrameError("datagram is not a Tuya discovery frame")
+
+
+def _plain_or_ecb(body: bytes, crypto: CryptoBackend) -> dict[str, Any]:
+    # 6666 broadcasts are plaintext JSON, 6667 ones AES-ECB. A leading "{" alone cannot tell
+    # them apart: one ciphertext in 256 starts with that byte too.
+    if body.startswith(b"{"):
+        try:
+            return parse_json_object(body)
+        except PayloadError:
+            if len(body) % BLOCK:
+                raise
+    return parse_json_object(ecb_decrypt_unpad(body, UDP_KEY, crypto))
 
 
 def encode_discovery_request(
