@@ -21,15 +21,18 @@ from tuyaface_codec.errors import (
     UnknownProtocolError,
 )
 
+from .announce import Announcer
 from .async_device import AsyncDevice, EventStream
 from .backoff import Backoff
 from .device import Device
+from .discovery import DiscoveredDevice, Scanner, ScanOptions, discover, discover_iter
 from .events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
 from .plugins import make_plugin_manager
 from .session import Role, Session
 from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
 
 __all__ = [
+    "Announcer",
     "AsyncDevice",
     "Backoff",
     "CodecError",
@@ -42,11 +45,14 @@ __all__ = [
     "DeviceError",
     "DeviceEvent",
     "Disconnected",
+    "DiscoveredDevice",
     "EventStream",
     "HandshakeError",
     "NetworkError",
     "ProtocolError",
     "Role",
+    "ScanOptions",
+    "Scanner",
     "Session",
     "SimulatedDevice",
     "SimulatorServer",
@@ -55,5 +61,7 @@ __all__ = [
     "Timeout",
     "TuyaError",
     "UnknownProtocolError",
+    "discover",
+    "discover_iter",
     "make_plugin_manager",
 ]
