@@ -8,10 +8,12 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import tuyaface
 import tuyaface.discovery as discovery
 from tuyaface.announce import Announcer
 from tuyaface.discovery import Scanner, ScanOptions
@@ -19,6 +21,7 @@ from tuyaface_codec import LocalProtocolError, NetworkError, encode_discovery_re
 from tuyaface_transport import open_datagram_listener
 
 LOCAL = "127.0.0.1"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "discovery.md"
 QUICK = 0.05  # seconds between announcements / requests in these tests
 
 
@@ -133,7 +136,7 @@ async def test_discover_iter_binds_and_closes_by_itself() -> None:
     options = local_options(broadcast_ports=(port,), reply_port=None)
     announcer = Announcer("3.3", info("iter33"), target=(LOCAL, port), interval=QUICK, host=LOCAL)
     async with announcer:
-        found = [d async for d in discovery.discover_iter(1.0, wanted_id="iter33", options=options)]
+        found = [d async for d in tuyaface.discover_iter(1.0, wanted_id="iter33", options=options)]
     assert [d.id for d in found] == ["iter33"]
     # the port was released: a listener without port sharing can bind it again
     async with await open_datagram_listener(LOCAL, port, reuse_port=False):
@@ -145,20 +148,20 @@ def test_blocking_discover_finds_a_device() -> None:
     announcer = Announcer("3.1", info("block31"), target=(LOCAL, port), interval=QUICK, host=LOCAL)
     with running_in_thread(announcer):
         options = local_options(broadcast_ports=(port,), reply_port=None)
-        found = discovery.discover(2.0, wanted_id="block31", options=options)
+        found = tuyaface.discover(2.0, wanted_id="block31", options=options)
     assert [(d.id, d.version, d.ip) for d in found] == [("block31", "3.1", LOCAL)]
 
 
 def test_blocking_discover_returns_empty_after_the_timeout() -> None:
     options = local_options(broadcast_ports=(0,), reply_port=None)
     started = time.monotonic()
-    assert discovery.discover(0.2, options=options) == []
+    assert tuyaface.discover(0.2, options=options) == []
     assert 0.15 < time.monotonic() - started < 2.0
 
 
 async def test_blocking_discover_refuses_to_run_inside_a_loop() -> None:
     with pytest.raises(LocalProtocolError, match="discover_iter"):
-        discovery.discover(0.1, options=local_options())
+        tuyaface.discover(0.1, options=local_options())
 
 
 @pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="no SO_REUSEPORT here")
@@ -199,6 +202,15 @@ def test_announcer_datagrams_decode_with_the_protocol_version() -> None:
         assert announcer.broadcast_target == ("255.255.255.255", get_protocol(tag).broadcast.port)
         device = discovery.ScanState().feed(announcer.datagram(), ("10.0.0.1", 1))
         assert device is not None and device.version == tag
+
+
+def test_the_local_example_in_the_docs_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    text = DOCS.read_text()
+    blocks = [b.split("```")[0] for b in text.split("```python\n")[1:]]
+    (example,) = [b for b in blocks if "ScanOptions.local(" in b]
+    exec(compile(example, str(DOCS), "exec"), {"__name__": "docs_example"})
+    printed = capsys.readouterr().out.splitlines()
+    assert sorted(printed) == [f"dev31 3.1 {LOCAL}", f"dev34 3.4 {LOCAL}"]
 
 
 # helpers
