@@ -6,8 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import attrs
 
@@ -25,7 +24,7 @@ Address = tuple[str, int]
 
 
 @attrs.define
-class Announcer:
+class Announcer(_udp.AsyncOpenClose):
     """Announces one device the way a real device of `protocol`'s version does.
 
     - `protocol`: a `Protocol` or a version tag ("3.1" ... "3.5").
@@ -58,7 +57,7 @@ class Announcer:
 
     @property
     def address(self) -> Address | None:
-        """The bound address (the real port when port 0 was asked); None before `start`."""
+        """The bound address (the real port when port 0 was asked); None before `open`."""
         endpoints = self._group.endpoints
         return endpoints[0].address if endpoints else None
 
@@ -69,7 +68,7 @@ class Announcer:
         info = {"version": self.protocol.version, **self.info}
         return self.protocol.encode_broadcast(info, iv=iv)
 
-    async def start(self) -> None:
+    async def open(self) -> None:
         """Bind, then broadcast every `interval` and answer requests until `aclose`."""
         if self._group.endpoints:
             return
@@ -83,18 +82,6 @@ class Announcer:
     async def aclose(self) -> None:
         """Stop announcing; closing twice is harmless."""
         await self._group.aclose()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def _broadcast(self, endpoint: _udp.Endpoint, interval: float) -> None:
         while True:

@@ -7,8 +7,6 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
-from types import TracebackType
-from typing import Self
 
 import attrs
 
@@ -29,7 +27,7 @@ _REQUEST_IV_SIZE = 12  # the 6699 request is AES-GCM: a fresh 12-byte IV each ti
 
 
 @attrs.define
-class Scanner:
+class Scanner(_udp.AsyncOpenClose):
     """Owns the listening sockets of a scan.
 
     Use it as an async context manager to bind first (`broadcast_addresses` and
@@ -81,18 +79,6 @@ class Scanner:
         """Stop listening; closing twice is harmless."""
         self._reply, self._received = None, None
         await self._group.aclose()
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def scan(
         self, timeout: float = 6.0, *, wanted_id: str | None = None

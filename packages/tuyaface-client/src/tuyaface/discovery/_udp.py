@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import attrs
 
@@ -20,6 +21,7 @@ from tuyaface_transport.udp import local_address_facing
 
 __all__ = [
     "Address",
+    "AsyncOpenClose",
     "Endpoint",
     "UdpGroup",
     "cancel",
@@ -103,3 +105,27 @@ async def cancel(tasks: list[asyncio.Task[None]]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class AsyncOpenClose:
+    """`async with` for owners of a `UdpGroup`: `open()` on entry, `aclose()` on exit."""
+
+    __slots__ = ()
+
+    async def open(self) -> None:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
