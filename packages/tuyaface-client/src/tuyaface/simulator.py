@@ -29,6 +29,7 @@ from tuyaface_codec import (
     DecryptError,
     Frame,
     LocalProtocolError,
+    NetworkError,
     PayloadError,
     Protocol,
     TuyaError,
@@ -146,7 +147,12 @@ class SimulatedDevice:
         block ends. `transport="loopback"` serves in memory, where `faults` (a loopback
         `FaultPlan`) act on what the device writes; `host` is then just a name."""
         factory = resolve_transport(transport)
-        server = await self._listen(factory, host, port, faults)
+        try:
+            server = await self._listen(factory, host, port, faults)
+        except OSError as exc:
+            raise NetworkError(
+                f"cannot listen on {host}:{port} ({exc}): pick another port, or 0 for a free one"
+            ) from None
         try:
             bound_host, bound_port = server.address
             yield SimulatorServer(bound_host, bound_port, factory.name, server)
