@@ -1,0 +1,110 @@
+"""R13 hostile JSON: parse_json_object / extract_dps raise PayloadError, never anything else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tuyaface_codec import PayloadError, extract_dps, parse_json_object
+
+DEEP = 10_000
+
+HOSTILE = {
+    "deep arrays": b'{"dps":' + b"[" * DEEP + b"]" * DEEP + b"}",
+    "deep objects": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+    "deep at top": b"[" * DEEP + b"]" * DEEP,
+    "huge integer": b'{"dps":{"1":' + b"9" * 5000 + b"}}",
+    "enormous integer": b'{"dps":{"1":' + b"7" * 100_000 + b"}}",
+    "huge negative integer": b'{"1":-' + b"1" * 4400 + b"}",
+    "float overflow": b'{"dps":{"1":1e999}}',
+    "negative float overflow": b'{"dps":{"1":-1e400}}',
+    "NaN": b'{"dps":{"1":NaN}}',
+    "Infinity": b'{"dps":{"1":Infinity}}',
+    "-Infinity": b'{"dps":{"1":-Infinity}}',
+    "invalid utf-8": b'{"dps":{"1":"\xff\xfe"}}',
+    "overlong utf-8": b'{"dps":{"1":"\xc0\xaf"}}',
+    "utf-16": '{"dps":{}}'.encode("utf-16"),
+    "utf-8 bom": b'\xef\xbb\xbf{"dps":{}}',
+    "truncated": b'{"dps":{"1":tr',
+    "trailing garbage": b'{"dps":{}}xyz',
+    "two objects": b"{}{}",
+    "empty": b"",
+    "whitespace": b"   ",
+    "nul bytes": b"\x00" * 32,
+    "array": b"[1,2]",
+    "string": b'"dps"',
+    "number": b"42",
+    "null": b"null",
+    "padding garbage": b'{"dps":{}}\x04\x04\x04\x04',
+    "error text": b"json obj data unvalid",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_bodies_are_payload_errors(body: bytes) -> None:
+    with pytest.raises(PayloadError):
+        parse_json_object(body)
+
+
+WRONG_DPS = {
+    "dps list": {"dps": [1, 2]},
+    "dps string": {"dps": "1"},
+    "dps number": {"dps": 1},
+    "dps true": {"dps": True},
+    "data.dps list": {"data": {"dps": [True]}},
+    "data.dps string": {"data": {"dps": "on"}},
+    "null dps, bad data.dps": {"dps": None, "data": {"dps": 3}},
+}
+
+
+@pytest.mark.parametrize("message", WRONG_DPS.values(), ids=WRONG_DPS.keys())
+def test_wrong_dps_types_are_payload_errors(message: dict[str, Any]) -> None:
+    with pytest.raises(PayloadError):
+        extract_dps(parse_json_object(json.dumps(message).encode()))
+
+
+def test_good_messages() -> None:
+    assert extract_dps(parse_json_object(b'{"devId":"x","dps":{"1":true,"2":0}}')) == {
+        "1": True,
+        "2": 0,
+    }
+    push = b'{"protocol":4,"t":1700000000,"data":{"dps":{"1":false}}}'
+    assert extract_dps(parse_json_object(push)) == {"1": False}
+    assert extract_dps(parse_json_object(b'{"devId":"x"}')) == {}
+    assert extract_dps(parse_json_object(b'{"data":"text"}')) == {}
+    assert parse_json_object(b'{"1":' + b"9" * 4000 + b"}")["1"] > 10**3999
+    assert parse_json_object(b'{"1":1.5e300,"2":-0.0}') == {"1": 1.5e300, "2": -0.0}
+
+
+def test_payload_errors_say_what_happened_without_echoing_the_payload() -> None:
+    secret = b'{"dps":{"1":"s3cr3t-value"' + b"\xff" + b"}}"
+    with pytest.raises(PayloadError) as caught:
+        parse_json_object(secret)
+    assert "s3cr3t" not in str(caught.value)
+    assert "JSON" in str(caught.value)
+
+
+json_text = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+).map(lambda value: json.dumps(value, allow_nan=True).encode())
+
+
+@given(body=st.one_of(st.binary(max_size=300), json_text))
+def test_any_bytes_give_a_dict_or_a_payload_error(body: bytes) -> None:
+    """The read loop's contract: a dict, or PayloadError; nothing else escapes."""
+    try:
+        message = parse_json_object(body)
+    except PayloadError:
+        return
+    assert isinstance(message, dict)
+    try:
+        dps = extract_dps(message)
+    except PayloadError:
+        return
+    assert isinstance(dps, dict)
