@@ -1,0 +1,20 @@
+"""A protocol plugin that exists only in the tests: version "9.9", assembled from the 3.3 parts
+the way an outside package would do it. Nothing in tuyaface_codec knows about it."""
+
+from __future__ import annotations
+
+import attrs
+
+from tuyaface_codec import Protocol, hookimpl
+from tuyaface_codec.versions import v33
+
+PROTOCOL = attrs.evolve(
+    v33.PROTOCOL,
+    version="9.9",
+    cipher=attrs.evolve(v33.PROTOCOL.cipher, tag=b"9.9"),
+)
+
+
+@hookimpl
+def tuyaface_provide_protocols() -> list[Protocol]:
+    return [PROTOCOL]
