@@ -108,6 +108,10 @@ def test_devices_are_hashable_values() -> None:
 def test_options_reject_a_silly_interval() -> None:
     with pytest.raises(ValueError, match="request_interval"):
         ScanOptions(request_interval=0)
+    with pytest.raises(ValueError, match="reply_ip"):
+        ScanOptions(reply_ip="my-laptop")
+    with pytest.raises(ValueError, match="request_address"):
+        ScanOptions(request_address="lan.example")
     assert ScanOptions(request_address=None).sends_requests is False
     assert ScanOptions.local(request_port=9).request_port == 9
 

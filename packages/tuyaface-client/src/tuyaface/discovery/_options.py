@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -20,6 +22,15 @@ def _ports(value: Iterable[int]) -> tuple[int, ...]:
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not value > 0:
         raise ValueError(f"{attribute.name} must be a positive number of seconds, not {value!r}")
+
+
+def _ipv4(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ValueError(f"{attribute.name} must be an IPv4 address, not {value!r}") from None
 
 
 @attrs.frozen
@@ -42,10 +53,10 @@ class ScanOptions:
     host: str = "0.0.0.0"
     broadcast_ports: tuple[int, ...] = attrs.field(default=BROADCAST_PORTS, converter=_ports)
     reply_port: int | None = REPLY_PORT
-    request_address: str | None = LAN_BROADCAST
+    request_address: str | None = attrs.field(default=LAN_BROADCAST, validator=_ipv4)
     request_port: int = REPLY_PORT
     request_interval: float = attrs.field(default=3.0, validator=_positive)
-    reply_ip: str | None = None
+    reply_ip: str | None = attrs.field(default=None, validator=_ipv4)
     reuse_port: bool = True
 
     @property

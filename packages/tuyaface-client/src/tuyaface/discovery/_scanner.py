@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 Address = tuple[str, int]
 Received = asyncio.Queue[tuple[bytes, Address]]
 _REQUEST_IV_SIZE = 12  # the 6699 request is AES-GCM: a fresh 12-byte IV each time
+_BACKLOG = 1024  # datagrams kept for the scan; past that the oldest are dropped
 
 
 @attrs.define
@@ -32,8 +33,8 @@ class Scanner(_udp.AsyncOpenClose):
 
     Use it as an async context manager to bind first (`broadcast_addresses` and
     `reply_address` then hold the real ports) and scan once or more; `scan()` alone binds
-    and closes around one scan. `state` is the current or last scan's `ScanState`
-    (`devices`, `undecodable`, `ignored`).
+    and closes around one scan (one scan at a time). `state` is the current or last scan's
+    `ScanState` (`devices`, `undecodable`, `ignored`).
     """
 
     options: ScanOptions = attrs.field(factory=ScanOptions)
@@ -60,7 +61,7 @@ class Scanner(_udp.AsyncOpenClose):
         """Bind every listener; NetworkError when a port cannot be bound."""
         if self.is_open:
             return
-        opts, received = self.options, Received()
+        opts, received = self.options, Received(_BACKLOG)
         try:
             for port in opts.broadcast_ports:
                 await self._group.bind(opts.host, port, reuse_port=opts.reuse_port)
@@ -89,7 +90,7 @@ class Scanner(_udp.AsyncOpenClose):
             if not self.is_open:
                 await stack.enter_async_context(self)
             if self._reply is not None:
-                requester = asyncio.create_task(self._ask(self._reply))
+                requester = asyncio.create_task(self._ask(self._reply, self._reply_ip()))
                 stack.push_async_callback(_udp.cancel, [requester])
             async for device in self._collect(timeout):
                 yield device
@@ -112,11 +113,16 @@ class Scanner(_udp.AsyncOpenClose):
                 log.debug("found %s at %s (version %s)", device.id, device.ip, device.version)
                 yield device
 
-    async def _ask(self, endpoint: _udp.Endpoint) -> None:
+    def _reply_ip(self) -> str:
+        """The address written into the request; NetworkError when none can be found."""
+        opts = self.options
+        assert opts.request_address is not None
+        return opts.reply_ip or _udp.local_ip_facing(opts.request_address)
+
+    async def _ask(self, endpoint: _udp.Endpoint, reply_ip: str) -> None:
         opts = self.options
         assert opts.request_address is not None
         target = (opts.request_address, opts.request_port)
-        reply_ip = opts.reply_ip or _udp.local_ip_facing(opts.request_address)
         while True:
             request = encode_discovery_request(ip=reply_ip, iv=os.urandom(_REQUEST_IV_SIZE))
             _udp.send_quietly(endpoint, request, target)
@@ -125,4 +131,6 @@ class Scanner(_udp.AsyncOpenClose):
 
 async def _pump(endpoint: _udp.Endpoint, received: Received) -> None:
     async for datagram in _udp.datagrams(endpoint):
+        if received.full():
+            received.get_nowait()
         received.put_nowait(datagram)
