@@ -205,3 +205,20 @@ def test_an_encrypted_broadcast_whose_ciphertext_starts_with_a_brace(
     wire = protocol(tag, crypto).encode_broadcast({})
     assert wire[20:21] == b"{"
     assert tuyaface_codec.decode_broadcast(wire, crypto=crypto) == {}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"seqno": -1, "cmd": 7},
+        {"seqno": 2**32, "cmd": 7},
+        {"seqno": 1, "cmd": 2**32},
+        {"seqno": 1, "cmd": 7, "retcode": 2**32},
+        {"seqno": 1, "cmd": 7, "retcode": -1},
+        {"seqno": 1, "cmd": 7, "header_extra": bytes(11)},
+    ],
+)
+def test_frame_fields_are_checked_when_built(fields: dict[str, Any]) -> None:
+    """Out-of-range values fail at construction, not later inside struct.pack."""
+    with pytest.raises(ValueError):
+        Frame(**fields)

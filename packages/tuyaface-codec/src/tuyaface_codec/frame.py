@@ -14,6 +14,13 @@ def _check_u32(_inst: object, attribute: attrs.Attribute[int], value: int) -> No
         raise ValueError(f"{attribute.name} must fit in 32 bits, got {value}")
 
 
+def _check_retcode(
+    _inst: object, attribute: attrs.Attribute[int | None], value: int | None
+) -> None:
+    if value is not None and not 0 <= value <= 0xFFFFFFFF:
+        raise ValueError(f"{attribute.name} must be None or fit in 32 bits, got {value}")
+
+
 def _check_extra(_inst: object, _attribute: attrs.Attribute[bytes], value: bytes) -> None:
     if len(value) != 12:
         raise ValueError("header_extra must be exactly 12 bytes")
@@ -31,7 +38,7 @@ class Frame:
     seqno: int = attrs.field(validator=_check_u32)
     cmd: int = attrs.field(validator=_check_u32)
     payload: bytes = attrs.field(default=b"", repr=False)
-    retcode: int | None = None
+    retcode: int | None = attrs.field(default=None, validator=_check_retcode)
     header_extra: bytes = attrs.field(
         default=ZERO_HEADER_EXTRA, repr=False, validator=_check_extra
     )
