@@ -17,7 +17,13 @@ import tuyaface
 import tuyaface.discovery as discovery
 from tuyaface.announce import Announcer
 from tuyaface.discovery import Scanner, ScanOptions
-from tuyaface_codec import LocalProtocolError, NetworkError, encode_discovery_request, get_protocol
+from tuyaface_codec import (
+    LocalProtocolError,
+    NetworkError,
+    PayloadError,
+    encode_discovery_request,
+    get_protocol,
+)
 from tuyaface_transport import open_datagram_listener
 
 LOCAL = "127.0.0.1"
@@ -185,7 +191,8 @@ async def test_announcer_ignores_what_is_not_a_request() -> None:
     async with device, await open_datagram_listener(LOCAL, 0) as sender:
         assert device.address is not None
         reply = get_protocol("3.5").encode_broadcast(info("other"), iv=bytes(12))
-        for datagram in [b"junk", reply]:
+        by_name = encode_discovery_request(ip="host.example", iv=bytes(12))
+        for datagram in [b"junk", reply, by_name]:
             sender.send_to(datagram, device.address)
         sender.send_to(encode_discovery_request(ip=LOCAL, iv=bytes(12)), device.address)
         device.reply_port = sender.address[1]
@@ -194,6 +201,11 @@ async def test_announcer_ignores_what_is_not_a_request() -> None:
     assert found is not None
     assert (found.id, found.ip, found.version, found.product_key) == ("d", LOCAL, "3.5", "pk-d")
     assert device.answered == 1
+
+
+async def test_announcer_refuses_info_that_is_not_json() -> None:
+    with pytest.raises(PayloadError):
+        await Announcer("3.3", {"gwId": "x", "bad": {1, 2}}, host=LOCAL).open()
 
 
 def test_announcer_datagrams_decode_with_the_protocol_version() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 from collections.abc import Mapping
@@ -69,9 +70,13 @@ class Announcer(_udp.AsyncOpenClose):
         return self.protocol.encode_broadcast(info, iv=iv)
 
     async def open(self) -> None:
-        """Bind, then broadcast every `interval` and answer requests until `aclose`."""
+        """Bind, then broadcast every `interval` and answer requests until `aclose`.
+
+        PayloadError at once when `info` cannot be encoded as JSON.
+        """
         if self._group.endpoints:
             return
+        self.datagram()
         host, port = self.answer_on or (self.host, 0)
         endpoint = await self._group.bind(host, port, reuse_port=True)
         if self.interval is not None:
@@ -108,4 +113,7 @@ def _requester_ip(datagram: bytes) -> str | None:
     reply_ip = request.get("ip")
     if "from" not in request or not isinstance(reply_ip, str):
         return None
-    return reply_ip
+    try:
+        return str(ipaddress.IPv4Address(reply_ip))
+    except ValueError:
+        return None
