@@ -294,8 +294,6 @@ class AsyncDevice(DeviceBase):
                     if ready:
                         self._emit(Disconnected(None))
                     break
-                if ready:
-                    self._backoff.reset()
                 delay = self._backoff.next_delay()
                 failure = error or LocalProtocolError("the connection ended")
                 if ready:
@@ -423,6 +421,7 @@ class AsyncDevice(DeviceBase):
 
     def _on_ready(self, link: _Link) -> None:
         link.ready = True
+        self._backoff.reset()
         attempt, self._attempt = self._attempt, None
         if attempt is not None and not attempt.done():
             attempt.set_result(link)

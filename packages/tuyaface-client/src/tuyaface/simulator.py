@@ -241,39 +241,64 @@ class SimulatedDevice:
         )
 
     async def _converse(self, connection: _Connection) -> None:
+        """Read, and queue requests for `_answer_in_order`: reading goes on while an answer
+        waits out `reply_delay`, so a client that gives up and leaves is noticed at once."""
         loop = asyncio.get_running_loop()
         session = connection.session
         session.start(loop.time())
-        while session.state is not State.CLOSED:
-            try:
-                data = await connection.transport.receive(self.idle_timeout)
-            except TimeoutError:
-                log.debug("%s: closing an idle connection", self.dev_id)
-                return
-            if not data:
-                return
-            if not self.answering:
-                continue
-            for event in session.receive_data(data, loop.time()):
-                if isinstance(event, IncomingRequest):
-                    await self._answer(connection, event.frame)
-                elif isinstance(event, UnreadableFrame):
-                    self._unreadable(session, event.error, data)
-                elif isinstance(event, SessionClosed):
-                    log.debug("%s: session ended: %s", self.dev_id, event.error)
-            await connection.flush()
+        answers: asyncio.Queue[tuple[Frame, float]] = asyncio.Queue()
+        answering = loop.create_task(self._answer_in_order(connection, answers))
+        try:
+            while session.state is not State.CLOSED:
+                try:
+                    data = await connection.transport.receive(self.idle_timeout)
+                except TimeoutError:
+                    log.debug("%s: closing an idle connection", self.dev_id)
+                    return
+                if not data:
+                    return
+                if self.answering:
+                    self._read(connection, data, answers, loop.time())
+                    await connection.flush()
+        finally:
+            if self._active is connection:
+                self._active = None  # free the slot before anything else can run
+            answering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await answering
 
-    async def _answer(self, connection: _Connection, frame: Frame) -> None:
-        handler = _HANDLERS.get(frame.cmd)
-        if handler is None:
-            log.debug("%s: ignored cmd %d", self.dev_id, frame.cmd)
-            return
-        self.requests.append(frame)
-        if self.reply_delay:
-            await asyncio.sleep(self.reply_delay)
-        if connection.session.state is State.READY:
-            handler(self, connection.session, frame)
-            await connection.flush()
+    def _read(
+        self,
+        connection: _Connection,
+        data: bytes,
+        answers: asyncio.Queue[tuple[Frame, float]],
+        now: float,
+    ) -> None:
+        session = connection.session
+        for event in session.receive_data(data, now):
+            if isinstance(event, IncomingRequest):
+                answers.put_nowait((event.frame, now + self.reply_delay))
+            elif isinstance(event, UnreadableFrame):
+                self._unreadable(session, event.error, data)
+            elif isinstance(event, SessionClosed):
+                log.debug("%s: session ended: %s", self.dev_id, event.error)
+
+    async def _answer_in_order(
+        self, connection: _Connection, answers: asyncio.Queue[tuple[Frame, float]]
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            frame, due = await answers.get()
+            if due > loop.time():
+                await asyncio.sleep(due - loop.time())
+            handler = _HANDLERS.get(frame.cmd)
+            if handler is None:
+                log.debug("%s: ignored cmd %d", self.dev_id, frame.cmd)
+                continue
+            if connection.session.state is State.READY:
+                self.requests.append(frame)
+                handler(self, connection.session, frame)
+                await connection.flush()
 
     def _on_status(self, session: Session, frame: Frame) -> None:
         if self._answered_error(session, frame):
