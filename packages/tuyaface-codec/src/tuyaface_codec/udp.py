@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from typing import Any
 
@@ -64,9 +65,12 @@ def encode_discovery_request(
     The JSON keeps `json.dumps`' default spacing: the reference vector has it.
     """
     try:
-        body = json.dumps({"from": "app", "ip": ip}).encode("ascii")
-    except UnicodeEncodeError:
-        raise PayloadError("the reply address must be an IPv4 address") from None
+        address = str(ipaddress.IPv4Address(ip))
+    except ValueError:
+        raise PayloadError(
+            f"the reply address must be this machine's IPv4 address, not {ip!r}"
+        ) from None
+    body = json.dumps({"from": "app", "ip": address}).encode("ascii")
     return LAYOUT_6699.encode(
         seqno,
         Command.REQ_DEVINFO,
