@@ -222,3 +222,25 @@ def test_frame_fields_are_checked_when_built(fields: dict[str, Any]) -> None:
     """Out-of-range values fail at construction, not later inside struct.pack."""
     with pytest.raises(ValueError):
         Frame(**fields)
+
+
+@pytest.mark.parametrize("ip", ["not an ip", "é", "::1", "192.168.1.300", ""])
+def test_discovery_request_needs_an_ipv4_address(ip: str) -> None:
+    with pytest.raises(tuyaface_codec.PayloadError, match="IPv4"):
+        tuyaface_codec.encode_discovery_request(ip=ip, iv=bytes(12))
+
+
+@pytest.mark.parametrize("tag", BUILTIN_VERSIONS)
+def test_request_arguments_are_checked(tag: str) -> None:
+    version = get_protocol(tag)
+    with pytest.raises(LocalProtocolError, match="numbers"):
+        version.build_payload(RequestKind.REFRESH, dev_id="x", t=1, dp_ids=["abc"])
+    with pytest.raises(LocalProtocolError, match="DP"):
+        version.build_payload(RequestKind.SET, dev_id="x", t=1, dps={})
+    with pytest.raises(tuyaface_codec.PayloadError):
+        version.build_payload(RequestKind.SET, dev_id="x", t=1, dps={"1": float("nan")})
+    with pytest.raises(tuyaface_codec.PayloadError):
+        version.build_payload(RequestKind.SET, dev_id="x", t=1, dps={"1": object()})
+    assert version.build_payload(RequestKind.REFRESH, dev_id="x", t=1, dp_ids=["18", 19]) == (
+        b'{"dpId":[18,19]}'
+    )

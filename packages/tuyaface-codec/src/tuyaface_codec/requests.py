@@ -82,8 +82,15 @@ def _common(kind: RequestKind, dev_id: str, dp_ids: Iterable[int | str] | None) 
     if kind is RequestKind.HEARTBEAT:
         return {"gwId": dev_id, "devId": dev_id}
     if kind is RequestKind.REFRESH:
-        return {"dpId": [int(dp) for dp in (dp_ids or ())]}
+        return {"dpId": _numbers(dp_ids or ())}
     return None
+
+
+def _numbers(dp_ids: Iterable[int | str]) -> list[int]:
+    try:
+        return [int(dp) for dp in dp_ids]
+    except (TypeError, ValueError):
+        raise LocalProtocolError(f"DP ids are numbers such as 18 or '18', got {dp_ids!r}") from None
 
 
 @attrs.frozen
