@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from tuyaface_codec import LocalProtocolError, TuyaError
 from tuyaface_codec.keys import KeyLike
@@ -28,6 +29,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+R = TypeVar("R")
 Probe = Callable[[str], bool]
 AsyncProbe = Callable[[str], Awaitable[bool]]
 
@@ -123,6 +125,26 @@ def _decide(device_id: str, current_ip: str | None, candidate: str, works: bool)
     return current_ip
 
 
+def _check(
+    candidate: str,
+    found: DiscoveredDevice,
+    local_key: KeyLike | None,
+    version: str | None,
+    port: int,
+    timeout: float,
+    probe: Callable[[str], R] | None,
+    status: Callable[..., R],
+    tcp: Callable[..., R],
+) -> R:
+    """Run the check `confirm_address` documents (sync or async, by the callables given)."""
+    if probe is not None:
+        return probe(candidate)
+    if local_key is not None:
+        tag = _status_version(found, version)
+        return status(found.id, local_key, candidate, version=tag, port=port, timeout=timeout)
+    return tcp(candidate, port, timeout=timeout)
+
+
 def confirm_address(
     device_id: str,
     current_ip: str | None,
@@ -144,15 +166,10 @@ def confirm_address(
     candidate = _candidate(device_id, current_ip, found)
     if candidate is None:
         return current_ip
-    if probe is not None:
-        works = probe(candidate)
-    elif local_key is not None:
-        tag = _status_version(found, version)
-        works = status_readable(
-            device_id, local_key, candidate, version=tag, port=port, timeout=timeout
-        )
-    else:
-        works = tcp_reachable(candidate, port, timeout=timeout)
+    works = _check(
+        candidate, found, local_key, version, port, timeout, probe,
+        status_readable, tcp_reachable,
+    )
     return _decide(device_id, current_ip, candidate, works)
 
 
@@ -171,13 +188,8 @@ async def aconfirm_address(
     candidate = _candidate(device_id, current_ip, found)
     if candidate is None:
         return current_ip
-    if probe is not None:
-        works = await probe(candidate)
-    elif local_key is not None:
-        tag = _status_version(found, version)
-        works = await astatus_readable(
-            device_id, local_key, candidate, version=tag, port=port, timeout=timeout
-        )
-    else:
-        works = await atcp_reachable(candidate, port, timeout=timeout)
+    works = await _check(
+        candidate, found, local_key, version, port, timeout, probe,
+        astatus_readable, atcp_reachable,
+    )
     return _decide(device_id, current_ip, candidate, works)
