@@ -1,0 +1,418 @@
+"""Shared helpers for bench/roundtrip.py, bench/connect.py and bench/scale.py.
+
+- placement: pin this process and a simulator process to CPUs (`taskset`, `sched_setaffinity`),
+- `SimProcess`: simulators (and a bare echo server) served from another process,
+- statistics over rounds (`Summary`: median with min-max), CPU time from `getrusage`,
+- Markdown tables, the open-file limit, tinytuya as an optional import.
+
+Run as a script (`python bench/_common.py serve`) it is the simulator process itself: it reads
+one JSON line describing what to serve from stdin, answers with one JSON line of addresses,
+then obeys commands (`stats`) until stdin closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType, TracebackType
+from typing import Any, Self
+
+import attrs
+
+DEV_ID = "bf0123456789abcdefgh"
+LOCAL_KEY = "0123456789abcdef"
+VERSIONS = ("3.3", "3.4", "3.5")
+DPS = {"1": True, "2": 0, "4": 912, "5": 1025, "6": 1175, "18": 152, "19": 301, "20": 2301}
+TINYTUYA_VERSION = "1.20.0"
+HEARTBEAT_CMD = 9  # Command.HEART_BEAT
+
+
+# -- tinytuya, optional -------------------------------------------------------------------
+
+
+def load_tinytuya() -> ModuleType | None:
+    """tinytuya if installed (the benchmark-only dependency), else None with a message."""
+    try:
+        import tinytuya  # type: ignore[import-untyped]
+    except ImportError:
+        print(
+            f"tinytuya is not installed: its rows are skipped. For the comparison run\n"
+            f"    pip install tinytuya=={TINYTUYA_VERSION}\n",
+            file=sys.stderr,
+        )
+        return None
+    if tinytuya.__version__ != TINYTUYA_VERSION:
+        print(
+            f"note: tinytuya {tinytuya.__version__} installed; the tables in bench/README.md "
+            f"were made with {TINYTUYA_VERSION}",
+            file=sys.stderr,
+        )
+    return tinytuya
+
+
+def device_key(index: int) -> str:
+    """A distinct 16-character local key per simulated device."""
+    return f"k{index:015d}"
+
+
+def device_id(index: int) -> str:
+    return f"bf{index:018d}"
+
+
+# -- placement ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Placement:
+    """Which CPUs the benchmark (client) and the simulator process run on."""
+
+    name: str
+    client: frozenset[int]
+    simulator: frozenset[int]
+
+    def describe(self) -> str:
+        return (
+            f"{self.name}: client on CPU {_cpus(self.client)}, "
+            f"simulator on CPU {_cpus(self.simulator)}"
+        )
+
+
+def _cpus(cpus: Iterable[int]) -> str:
+    return ",".join(str(cpu) for cpu in sorted(cpus))
+
+
+def placements(which: str) -> list[Placement]:
+    """`same` (both on one core), `cross` (one core each), `both`, or `none` (unpinned)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    last, other = cpus[-1], cpus[0]
+    options = {
+        "same": Placement("same core", frozenset({last}), frozenset({last})),
+        "cross": Placement("cross core", frozenset({last}), frozenset({other})),
+        "none": Placement("unpinned", frozenset(cpus), frozenset(cpus)),
+    }
+    if len(cpus) < 2:
+        options.pop("cross")
+    names = ["same", "cross"] if which == "both" else [which]
+    return [options[name] for name in names if name in options]
+
+
+def pin_self(cpus: Iterable[int]) -> None:
+    os.sched_setaffinity(0, set(cpus))
+
+
+# -- numbers ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Summary:
+    """Median and range of a measurement over rounds."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Summary:
+        return cls(statistics.median(values), min(values), max(values))
+
+    def format(self, digits: int = 0, scale: float = 1.0) -> str:
+        return (
+            f"{self.median * scale:,.{digits}f} "
+            f"({self.low * scale:,.{digits}f}-{self.high * scale:,.{digits}f})"
+        )
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process so far (user + system, all threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time of another process (user + system) from /proc, 10 ms resolution."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process now."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@attrs.frozen
+class Sample:
+    """One timed batch: `ops` operations in `wall` seconds using `cpu` CPU seconds."""
+
+    ops: int
+    wall: float
+    cpu: float
+
+    @property
+    def rate(self) -> float:
+        return self.ops / self.wall
+
+    @property
+    def wall_per_op(self) -> float:
+        return self.wall / self.ops
+
+    @property
+    def cpu_per_op(self) -> float:
+        return self.cpu / self.ops
+
+
+def timed(run: Callable[[int], None], ops: int) -> Sample:
+    """Run `run(ops)` once and time it (wall and this process's CPU)."""
+    cpu0, wall0 = cpu_seconds(), time.perf_counter()
+    run(ops)
+    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+    return Sample(ops, wall, cpu)
+
+
+def calibrate(run: Callable[[int], None], seconds: float, *, start: int = 4) -> int:
+    """How many operations take about `seconds` (after a warm-up)."""
+    ops = start
+    while True:
+        sample = timed(run, ops)
+        if sample.wall >= 0.05:
+            return max(1, round(seconds / sample.wall_per_op))
+        ops *= 4
+
+
+def paired_ratio(ours: Sequence[Sample], theirs: Sequence[Sample]) -> Summary:
+    """Rate ratio round by round (the two ran back to back), summarised."""
+    return Summary.of([a.rate / b.rate for a, b in zip(ours, theirs, strict=True)])
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A Markdown table (first column left-aligned, the rest right-aligned)."""
+    rows = [list(row) for row in rows]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [
+            str(cell).ljust(width) if i == 0 else str(cell).rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = "|" + "|".join(
+        ":" + "-" * (w + 1) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)
+    ) + "|"
+    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
+
+
+def machine_line() -> str:
+    """Python, CPUs and load, for the head of every table."""
+    load = os.getloadavg()
+    return (
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load average {load[0]:.2f} at start"
+    )
+
+
+# -- limits -------------------------------------------------------------------------------
+
+
+def raise_nofile(wanted: int) -> tuple[int, int]:
+    """Raise the soft open-file limit towards `wanted`, never past the hard limit.
+    Returns (new soft limit, hard limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft, hard
+
+
+# -- the simulator process ----------------------------------------------------------------
+
+
+@attrs.frozen
+class SimSpec:
+    """What one simulator process serves.
+
+    - `devices`: (dev_id, local_key, version, host) per simulated device; each listens on its
+      own port (the OS picks) and serves one client at a time, as real devices do.
+    - `fresh`: (dev_id, local_key, version, host) listeners that serve every accepted
+      connection with a new simulated device (for connect-rate runs: no wait for the previous
+      client's end of stream).
+    - `echo`: (host, request size, reply size): a bare asyncio Protocol that answers every
+      `request size` bytes received with `reply size` bytes.
+    """
+
+    devices: list[tuple[str, str, str, str]] = attrs.field(factory=list)
+    fresh: list[tuple[str, str, str, str]] = attrs.field(factory=list)
+    echo: list[tuple[str, int, int]] = attrs.field(factory=list)
+    dps: dict[str, Any] = attrs.field(factory=lambda: dict(DPS))
+
+
+class SimProcess:
+    """A simulator process (`python bench/_common.py serve`) started under `taskset`.
+
+    `addresses["devices" | "fresh" | "echo"]` lists (host, port) in the order of the spec.
+    """
+
+    def __init__(self, spec: SimSpec, cpus: Iterable[int] | None = None) -> None:
+        command = [sys.executable, os.path.abspath(__file__), "serve"]
+        if cpus is not None and shutil.which("taskset"):
+            command = ["taskset", "-c", _cpus(cpus), *command]
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        self.addresses: dict[str, list[tuple[str, int]]] = {}
+        try:
+            self.addresses = {
+                key: [(host, port) for host, port in value]
+                for key, value in self._ask(json.dumps(attrs.asdict(spec))).items()
+            }
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def pin(self, cpus: Iterable[int]) -> None:
+        """Move the running simulator process (all its threads) to `cpus`."""
+        for task in os.listdir(f"/proc/{self.pid}/task"):
+            os.sched_setaffinity(int(task), set(cpus))
+
+    def cpu_seconds(self) -> float:
+        return process_cpu_seconds(self.pid)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters per served device: heartbeats answered, connections, requests."""
+        return self._ask("stats")
+
+    def _ask(self, line: str) -> Any:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(line + "\n")
+        self._process.stdin.flush()
+        answer = self._process.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the simulator process exited ({self._process.wait()})")
+        return json.loads(answer)
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _Echo(asyncio.Protocol):
+    def __init__(self, request: int, reply: bytes) -> None:
+        self.request, self.reply, self.pending = request, reply, 0
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.pending += len(data)
+        while self.pending >= self.request:
+            self.pending -= self.request
+            assert self.transport is not None
+            self.transport.write(self.reply)
+
+
+async def _serve(spec: SimSpec) -> None:  # pragma: no cover - runs in the child process
+    from tuyaface import SimulatedDevice
+    from tuyaface.plugins import resolve_transport
+    from tuyaface_transport import AsyncTransport
+
+    loop = asyncio.get_running_loop()
+    factory = resolve_transport("asyncio")
+    served: list[SimulatedDevice] = []
+    async with contextlib.AsyncExitStack() as stack:
+        out: dict[str, list[tuple[str, int]]] = {"devices": [], "fresh": [], "echo": []}
+        for dev_id, key, version, host in spec.devices:
+            device = SimulatedDevice(dev_id, key, version=version, dps=spec.dps)
+            server = await stack.enter_async_context(device.serve(host, 0))
+            served.append(device)
+            out["devices"].append((server.host, server.port))
+        for dev_id, key, version, host in spec.fresh:
+
+            async def handle(transport: AsyncTransport, args: Any = (dev_id, key, version)) -> None:
+                dev, local_key, ver = args
+                await SimulatedDevice(dev, local_key, version=ver, dps=spec.dps).handle(transport)
+
+            server = await factory.start_server(host, 0, handle)
+            stack.callback(server.close)
+            out["fresh"].append(server.address)
+        for host, request, reply in spec.echo:
+
+            def protocol(size: int = request, answer: bytes = b"\0" * reply) -> _Echo:
+                return _Echo(size, answer)
+
+            echo = await loop.create_server(protocol, host, 0)
+            stack.callback(echo.close)
+            out["echo"].append(echo.sockets[0].getsockname()[:2])
+        print(json.dumps(out), flush=True)
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        counted: list[list[int]] = [[0, 0] for _ in served]
+        while line := await reader.readline():
+            if line.strip() == b"stats":
+                for device, counts in zip(served, counted, strict=True):
+                    counts[0] += sum(1 for frame in device.requests if frame.cmd == HEARTBEAT_CMD)
+                    counts[1] += len(device.requests)
+                    device.requests.clear()
+                print(json.dumps({
+                    "heartbeats": [counts[0] for counts in counted],
+                    "requests": [counts[1] for counts in counted],
+                    "connections": [device.connections for device in served],
+                    "refused": [device.refused for device in served],
+                    "connected": [device.connected for device in served],
+                }), flush=True)
+
+
+def _serve_main() -> None:  # pragma: no cover - the child process
+    raise_nofile(resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    raw = json.loads(sys.stdin.readline())
+    spec = SimSpec(
+        devices=[tuple(item) for item in raw["devices"]],
+        fresh=[tuple(item) for item in raw["fresh"]],
+        echo=[tuple(item) for item in raw["echo"]],
+        dps=raw["dps"],
+    )
+    asyncio.run(_serve(spec))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["serve"]:
+        _serve_main()
+    else:
+        print(__doc__)

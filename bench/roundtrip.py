@@ -1,0 +1,435 @@
+"""Status round trips per second on one persistent connection, for 3.3, 3.4 and 3.5.
+
+Every client talks to the same simulator process on 127.0.0.1 (bench/_common.py), in one run,
+round after round, in rotating order:
+
+- `AsyncDevice` and `Device` (tuyaface),
+- tinytuya 1.20.0 with a persistent socket, as it ships (a 10 ms sleep after every send)
+  and with that send wait disabled (`set_sendWait(None)`),
+- the limit: a bare asyncio Protocol that writes as many bytes as our status request and
+  awaits as many as the simulator's reply (a coroutine awaits each reply, as any awaitable
+  API must), served by a bare Protocol echo in the simulator process; and the same with a
+  blocking socket (`sendall` + `recv`), the limit of a blocking client.
+
+Placement decides loopback latency on this kind of VM, so the default runs client and
+simulator pinned to one core, then once more on two cores (`--placement both`).
+
+Run: `python bench/roundtrip.py [--rounds 7] [--seconds 0.3] [--placement same|cross|both]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import sys
+from collections.abc import Callable
+from types import ModuleType, TracebackType
+from typing import Any, Self
+
+from _common import (
+    DEV_ID,
+    DPS,
+    LOCAL_KEY,
+    VERSIONS,
+    Placement,
+    Sample,
+    SimProcess,
+    SimSpec,
+    Summary,
+    calibrate,
+    load_tinytuya,
+    machine_line,
+    markdown_table,
+    paired_ratio,
+    pin_self,
+    placements,
+    timed,
+)
+
+from tuyaface import AsyncDevice, Device, SimulatedDevice
+from tuyaface_transport import TcpTransport
+
+HOST = "127.0.0.1"
+ASYNC = "AsyncDevice"
+SYNC = "Device"
+TT_SHIPPED = "tinytuya, 10 ms send wait"
+TT_NOWAIT = "tinytuya, no send wait"
+ECHO = "asyncio Protocol echo"
+SOCKET_ECHO = "blocking socket echo"
+DEVICE_CLIENTS = (ASYNC, SYNC, TT_SHIPPED, TT_NOWAIT)
+
+
+# -- wire sizes for the echo --------------------------------------------------------------
+
+
+class _CountingFactory:
+    """The blocking TCP transport, noting the size of every send and receive."""
+
+    name = "counting-tcp"
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.received = 0
+
+    def connect(self, host: str, port: int, *, timeout: float) -> _CountingTransport:
+        return _CountingTransport(self, TcpTransport.connect(host, port, timeout=timeout))
+
+    async def aconnect(self, host: str, port: int, *, timeout: float) -> Any:
+        raise NotImplementedError
+
+    async def start_server(self, host: str, port: int, handler: Any) -> Any:
+        raise NotImplementedError
+
+
+class _CountingTransport:
+    def __init__(self, counts: _CountingFactory, inner: TcpTransport) -> None:
+        self._counts, self._inner = counts, inner
+
+    def send(self, data: bytes) -> None:
+        self._counts.sent += len(data)
+        self._inner.send(data)
+
+    def receive(self, timeout: float | None) -> bytes:
+        data = self._inner.receive(timeout)
+        self._counts.received += len(data)
+        return data
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def wire_sizes(version: str) -> tuple[int, int]:
+    """Bytes of our status request and of the simulator's reply, once connected."""
+    counts = _CountingFactory()
+    simulated = SimulatedDevice(DEV_ID, LOCAL_KEY, version=version, dps=DPS)
+    with simulated.serve_in_thread() as server:
+        device = Device(
+            DEV_ID, LOCAL_KEY, server.host, port=server.port, version=version, transport=counts
+        )
+        with device:
+            device.status()
+            counts.sent = counts.received = 0
+            device.status()
+    return counts.sent, counts.received
+
+
+# -- the clients --------------------------------------------------------------------------
+
+
+class Client:
+    """One contender: `run(n)` does n status round trips; `close()` ends it."""
+
+    def run(self, ops: int) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Nothing to release by default."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _check(result: dict[str, Any], who: str) -> None:
+    if result.get("1") is not True:
+        raise RuntimeError(f"{who}: unexpected status {result!r}")
+
+
+class AsyncDeviceClient(Client):
+    def __init__(self, loop: asyncio.AbstractEventLoop, version: str, port: int) -> None:
+        self.loop = loop
+        self.device = AsyncDevice(DEV_ID, LOCAL_KEY, HOST, port=port, version=version)
+        _check(loop.run_until_complete(self.device.status()), ASYNC)
+
+    async def _rounds(self, ops: int) -> None:
+        status = self.device.status
+        for _ in range(ops):
+            _check(await status(), ASYNC)
+
+    def run(self, ops: int) -> None:
+        self.loop.run_until_complete(self._rounds(ops))
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.device.aclose())
+
+
+class DeviceClient(Client):
+    def __init__(self, version: str, port: int) -> None:
+        self.device = Device(DEV_ID, LOCAL_KEY, HOST, port=port, version=version)
+        _check(self.device.status(), SYNC)
+
+    def run(self, ops: int) -> None:
+        status = self.device.status
+        for _ in range(ops):
+            _check(status(), SYNC)
+
+    def close(self) -> None:
+        self.device.close()
+
+
+class TinytuyaClient(Client):
+    def __init__(self, tinytuya: ModuleType, version: str, port: int, *, send_wait: bool) -> None:
+        self.device = tinytuya.OutletDevice(
+            DEV_ID, HOST, LOCAL_KEY, version=float(version), persist=True, port=port
+        )
+        if not send_wait:
+            self.device.set_sendWait(None)
+        self.run(1)
+
+    def run(self, ops: int) -> None:
+        status = self.device.status
+        for _ in range(ops):
+            result = status()
+            if not isinstance(result, dict) or "dps" not in result:
+                raise RuntimeError(f"tinytuya: unexpected status {result!r}")
+            _check(result["dps"], "tinytuya")
+
+    def close(self) -> None:
+        self.device.close()
+
+
+class _EchoProtocol(asyncio.Protocol):
+    def __init__(self, reply: int) -> None:
+        self.reply, self.pending = reply, 0
+        self.waiter: asyncio.Future[None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self.pending += len(data)
+        if self.pending >= self.reply and self.waiter is not None:
+            self.pending -= self.reply
+            self.waiter.set_result(None)
+            self.waiter = None
+
+
+class EchoClient(Client):
+    """The asyncio limit: write the request's bytes, await the reply's bytes."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, port: int, request: int, reply: int
+    ) -> None:
+        self.loop, self.request = loop, b"\0" * request
+        self.transport, self.protocol = loop.run_until_complete(
+            loop.create_connection(lambda: _EchoProtocol(reply), HOST, port)
+        )
+        self.transport.get_extra_info("socket").setsockopt(
+            socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+        )
+
+    async def _rounds(self, ops: int) -> None:
+        loop, protocol, request = self.loop, self.protocol, self.request
+        write = self.transport.write
+        for _ in range(ops):
+            protocol.waiter = waiter = loop.create_future()
+            write(request)
+            await waiter
+
+    def run(self, ops: int) -> None:
+        self.loop.run_until_complete(self._rounds(ops))
+
+    def close(self) -> None:
+        self.transport.close()
+        self.loop.run_until_complete(asyncio.sleep(0))
+
+
+class SocketEchoClient(Client):
+    """The blocking limit: `sendall` the request's bytes, `recv` the reply's bytes."""
+
+    def __init__(self, port: int, request: int, reply: int) -> None:
+        self.sock = socket.create_connection((HOST, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.request, self.reply = b"\0" * request, reply
+
+    def run(self, ops: int) -> None:
+        sock, request, reply = self.sock, self.request, self.reply
+        for _ in range(ops):
+            sock.sendall(request)
+            got = 0
+            while got < reply:
+                got += len(sock.recv(65536))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+# -- measuring ----------------------------------------------------------------------------
+
+
+def measure(
+    clients: dict[str, Client], rounds: int, seconds: float
+) -> dict[str, list[Sample]]:
+    """Rounds of timed batches, the order rotated each round; batch sizes calibrated."""
+    sizes = {name: calibrate(client.run, seconds) for name, client in clients.items()}
+    names = list(clients)
+    samples: dict[str, list[Sample]] = {name: [] for name in names}
+    for index in range(rounds):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            samples[name].append(timed(clients[name].run, sizes[name]))
+    return samples
+
+
+def open_clients(
+    version: str,
+    sim: SimProcess,
+    slot: dict[str, int],
+    loop: asyncio.AbstractEventLoop,
+    tinytuya: ModuleType | None,
+    sizes: tuple[int, int],
+) -> dict[str, Client]:
+    ports = {name: sim.addresses["fresh"][slot[name]][1] for name in DEVICE_CLIENTS}
+    echo_port = sim.addresses["echo"][slot[ECHO]][1]
+    makers: dict[str, Callable[[], Client]] = {
+        ASYNC: lambda: AsyncDeviceClient(loop, version, ports[ASYNC]),
+        SYNC: lambda: DeviceClient(version, ports[SYNC]),
+        ECHO: lambda: EchoClient(loop, echo_port, *sizes),
+        SOCKET_ECHO: lambda: SocketEchoClient(echo_port, *sizes),
+    }
+    if tinytuya is not None:
+        makers[TT_SHIPPED] = lambda: TinytuyaClient(
+            tinytuya, version, ports[TT_SHIPPED], send_wait=True
+        )
+        makers[TT_NOWAIT] = lambda: TinytuyaClient(
+            tinytuya, version, ports[TT_NOWAIT], send_wait=False
+        )
+    return {name: maker() for name, maker in makers.items()}
+
+
+ORDER = (ASYNC, SYNC, TT_NOWAIT, TT_SHIPPED, ECHO, SOCKET_ECHO)
+
+
+def table_rows(version: str, samples: dict[str, list[Sample]]) -> list[list[str]]:
+    def ratio(name: str, base: str) -> str:
+        if base not in samples or name == base:
+            return "-"
+        return f"{paired_ratio(samples[name], samples[base]).median:.2f}x"
+
+    rows = []
+    for name in ORDER:
+        if name not in samples:
+            continue
+        runs = samples[name]
+        rows.append([
+            f"{version} {name}",
+            Summary.of([s.rate for s in runs]).format(),
+            f"{Summary.of([s.wall_per_op for s in runs]).median * 1e6:,.1f}",
+            f"{Summary.of([s.cpu_per_op for s in runs]).median * 1e6:,.1f}",
+            ratio(name, ECHO),
+            ratio(name, TT_NOWAIT),
+            ratio(name, TT_SHIPPED),
+        ])
+    return rows
+
+
+HEADERS = (
+    "version, client",
+    "round trips/s, median (min-max)",
+    "wall us/op",
+    "client CPU us/op",
+    "x asyncio echo",
+    "x tinytuya no wait",
+    "x tinytuya shipped",
+)
+
+
+def targets(version: str, samples: dict[str, list[Sample]]) -> list[str]:
+    """The issue's round-trip targets, in its terms (round-trip time ratios)."""
+    if TT_NOWAIT not in samples:
+        return [f"{version}: tinytuya missing, targets not checked"]
+    time_ratio = 1 / paired_ratio(samples[ASYNC], samples[TT_NOWAIT]).median
+    shipped = paired_ratio(samples[ASYNC], samples[TT_SHIPPED]).median
+    sync_ratio = paired_ratio(samples[SYNC], samples[TT_NOWAIT]).median
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    return [
+        f"{version}: AsyncDevice round-trip time {time_ratio:.2f}x tinytuya without send wait "
+        f"(target <= 0.8x): {verdict(time_ratio <= 0.8)}",
+        f"{version}: AsyncDevice {shipped:.0f}x the round trips of tinytuya as shipped "
+        f"(target >= 50x): {verdict(shipped >= 50)}",
+        f"{version}: Device {sync_ratio:.2f}x the round trips of tinytuya without send wait "
+        f"(target >= 1.0x): {verdict(sync_ratio >= 1.0)}",
+    ]
+
+
+def run_placement(
+    placement: Placement,
+    sim: SimProcess,
+    slots: dict[str, dict[str, int]],
+    sizes: dict[str, tuple[int, int]],
+    args: argparse.Namespace,
+    tinytuya: ModuleType | None,
+) -> None:
+    pin_self(placement.client)
+    sim.pin(placement.simulator)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    rows: list[list[str]] = []
+    verdicts: list[str] = []
+    try:
+        for version in args.versions:
+            clients = open_clients(version, sim, slots[version], loop, tinytuya, sizes[version])
+            try:
+                samples = measure(clients, args.rounds, args.seconds)
+            finally:
+                for client in clients.values():
+                    client.close()
+            rows.extend(table_rows(version, samples))
+            verdicts.extend(targets(version, samples))
+    finally:
+        loop.close()
+    print(f"\n### Round trips, {placement.describe()}\n")
+    print(markdown_table(HEADERS, rows))
+    print()
+    for line in verdicts:
+        print(f"- {line}")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--seconds", type=float, default=0.3, help="length of one batch")
+    parser.add_argument("--placement", choices=("same", "cross", "both", "none"), default="both")
+    parser.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=VERSIONS)
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 0.1 s, same core")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.seconds, args.placement = 3, 0.1, "same"
+    tinytuya = load_tinytuya()
+    sizes = {version: wire_sizes(version) for version in args.versions}
+    spec = SimSpec()
+    slots: dict[str, dict[str, int]] = {}
+    for version in args.versions:
+        slots[version] = {}
+        for name in DEVICE_CLIENTS:
+            slots[version][name] = len(spec.fresh)
+            spec.fresh.append((DEV_ID, LOCAL_KEY, version, HOST))
+        slots[version][ECHO] = len(spec.echo)
+        spec.echo.append((HOST, *sizes[version]))
+    print(f"## bench/roundtrip.py: {args.rounds} rounds of {args.seconds} s per client\n")
+    print(machine_line())
+    for version, (request, reply) in sizes.items():
+        print(f"- {version}: status request {request} bytes, reply {reply} bytes")
+    with SimProcess(spec) as sim:
+        for placement in placements(args.placement):
+            run_placement(placement, sim, slots, sizes, args, tinytuya)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
