@@ -60,6 +60,7 @@ class _Link:
     session: Session
     send_lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
     ready: bool = False
+    bytes_in: int = 0
     error: TuyaError | None = None
 
 
@@ -368,13 +369,14 @@ class AsyncDevice(DeviceBase):
         try:
             data = task.result()
         except OSError as exc:
-            error = lost_error(where, exc, frames_received=session.frames_received)
+            error = lost_error(where, exc, bytes_received=link.bytes_in)
             self._absorb(link, session.connection_lost(error))
             return
         if not data:
-            error = lost_error(where, None, frames_received=session.frames_received)
+            error = lost_error(where, None, bytes_received=link.bytes_in)
             self._absorb(link, session.connection_lost(error))
             return
+        link.bytes_in += len(data)
         self._absorb(link, session.receive_data(data, self._core.clock()))
 
     async def _flush(self, link: _Link) -> None:
@@ -386,7 +388,7 @@ class AsyncDevice(DeviceBase):
                 await link.transport.send(data)
             except OSError as exc:
                 session = link.session
-                error = send_error(self._core.where, exc, frames_received=session.frames_received)
+                error = send_error(self._core.where, exc, bytes_received=link.bytes_in)
                 self._absorb(link, session.connection_lost(error))
                 self._wake()
 

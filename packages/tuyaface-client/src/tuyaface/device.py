@@ -209,11 +209,11 @@ class Device(DeviceBase):
         try:
             link.transport.send(data)
         except OSError as exc:
-            error = send_error(self._core.where, exc, frames_received=link.session.frames_received)
+            error = send_error(self._core.where, exc, bytes_received=link.bytes_in)
             self._handle(link, link.session.connection_lost(error))
 
     def _lost(self, link: _Link, error: OSError | None) -> None:
-        failure = lost_error(self._core.where, error, frames_received=link.session.frames_received)
+        failure = lost_error(self._core.where, error, bytes_received=link.bytes_in)
         self._handle(link, link.session.connection_lost(failure))
         link.transport.close()
 
