@@ -1,0 +1,54 @@
+"""make_plugin_manager: versions and transports through one manager, blocking by name,
+nothing loaded at import time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from simkit import DEV_ID, KEY, simulator
+
+import tuyaface
+from tuyaface import Device, UnknownProtocolError
+from tuyaface.plugins import resolve_protocol, resolve_transport
+from tuyaface_codec import LocalProtocolError
+from tuyaface_transport import get_transport, transports
+
+
+def test_one_manager_holds_versions_and_transports() -> None:
+    manager = tuyaface.make_plugin_manager(load_entry_points=False)
+    assert {"tcp", "asyncio", "loopback"} <= set(transports(manager))
+    versions = {p.version for found in manager.hook.tuyaface_provide_protocols() for p in found}
+    assert versions == {"3.1", "3.2", "3.3", "3.4", "3.5"}
+    assert resolve_protocol("3.4", manager).version == "3.4"
+    assert resolve_transport("loopback", manager).name == "loopback"
+
+
+def test_disabled_plugins_are_not_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUYAFACE_DISABLE_PLUGINS", "loopback, v35")
+    manager = tuyaface.make_plugin_manager(load_entry_points=False)
+    with pytest.raises(LocalProtocolError, match="loopback"):
+        resolve_transport("loopback", manager)
+    with pytest.raises(UnknownProtocolError, match="3.5"):
+        Device(DEV_ID, KEY, "x", version="3.5", transport="tcp", plugin_manager=manager)
+    assert resolve_protocol("3.3", manager).version == "3.3"
+
+
+def test_a_factory_object_can_be_injected() -> None:
+    with simulator("3.3", dps={"1": True}) as sim:
+        factory = get_transport("loopback")
+        device = Device(DEV_ID, KEY, sim.host, port=sim.port, version="3.3", transport=factory)
+        assert device.status() == {"1": True}
+        device.close()
+
+
+def test_importing_tuyaface_loads_no_plugins_and_no_click() -> None:
+    script = (
+        "import sys, tuyaface, tuyaface.plugins as client, tuyaface_codec.plugins as codec\n"
+        "import tuyaface_transport.plugins as transport\n"
+        "assert 'click' not in sys.modules, 'click imported'\n"
+        "assert client._default is None and codec._default is None\n"
+        "assert transport._default is None\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
