@@ -21,6 +21,8 @@ from tuyaface_codec.errors import (
     UnknownProtocolError,
 )
 
+from . import aescipher, const, helper
+from ._legacy import set_state, set_status, status
 from .announce import Announcer
 from .async_device import AsyncDevice, EventStream
 from .backoff import Backoff
@@ -64,4 +66,7 @@ __all__ = [
     "discover",
     "discover_iter",
     "make_plugin_manager",
+    "set_state",
+    "set_status",
+    "status",
 ]
