@@ -1,57 +1,111 @@
-"""The `tuyaface` click group, shared options and how errors become exit codes."""
+"""The `tuyaface` click group: shared options, and how errors become exit codes and (with
+--json) JSON documents."""
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from tuyaface_codec.errors import (
-    CodecError,
-    ConnectError,
-    DeviceBusyError,
-    DeviceError,
-    HandshakeError,
-    Timeout,
-    TuyaError,
+from tuyaface_codec.errors import TuyaError
+
+from ._exits import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    epilog,
+    error_document,
+    exit_code,
 )
+from ._logs import logging_to_stderr, set_verbosity
 
-__all__ = ["EXIT_CODES", "TuyafaceGroup", "exit_code", "json_option", "main", "output"]
+__all__ = ["TuyafaceGroup", "emit_json", "json_option", "main", "output"]
 
-# Most specific first; anything else from our tree is 1, click usage errors are 2.
-EXIT_CODES: tuple[tuple[type[TuyaError], int], ...] = (
-    (DeviceBusyError, 4),
-    (ConnectError, 3),
-    (Timeout, 5),
-    (HandshakeError, 6),
-    (CodecError, 6),
-    (DeviceError, 7),
-)
+log = logging.getLogger(__name__)
 
 
-def exit_code(error: TuyaError) -> int:
-    """The process exit code for an error from our tree."""
-    for kind, code in EXIT_CODES:
-        if isinstance(error, kind):
-            return code
-    return 1
+def _wants_json(args: Sequence[str]) -> bool:
+    """Whether the command line asks for --json (known before it is parsed, so that even a
+    usage error is reported as JSON)."""
+    options = list(args)
+    if "--" in options:
+        options = options[: options.index("--")]
+    return "--json" in options
+
+
+def emit_json(data: Any) -> None:
+    """Print one JSON document (or one line of a JSON stream) on stdout."""
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def _report(kind: str, message: str, code: int, as_json: bool) -> None:
+    click.echo(f"error: {message}", err=True)
+    if as_json:
+        emit_json(error_document(kind, message, code))
 
 
 class TuyafaceGroup(click.Group):
-    """A group whose commands report `TuyaError`s as one line and an exit code."""
+    """A group that reports every failure as a message (JSON with --json) and an exit code:
+    click's usage errors 2, our errors by `exit_code`, anything else 1."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        with logging_to_stderr():
+            code = self._run(argv, prog_name, complete_var, windows_expand_args, extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(
+        self,
+        argv: list[str],
+        prog_name: str | None,
+        complete_var: str | None,
+        windows_expand_args: bool,
+        extra: dict[str, Any],
+    ) -> int:
+        as_json = _wants_json(argv)
         try:
-            return super().invoke(ctx)
+            result = super().main(
+                argv, prog_name, complete_var, standalone_mode=False,
+                windows_expand_args=windows_expand_args, **extra,
+            )
+        except click.ClickException as exc:
+            if as_json:
+                emit_json(error_document(type(exc).__name__, exc.format_message(), exc.exit_code))
+            exc.show()
+            return exc.exit_code
+        except click.Abort:
+            _report("Interrupted", "interrupted", EXIT_INTERRUPTED, as_json)
+            return EXIT_INTERRUPTED
         except TuyaError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exit_code(exc))
+            code = exit_code(exc)
+            _report(type(exc).__name__, str(exc), code, as_json)
+            return code
+        except Exception as exc:  # a bug here or in a plugin: say so, keep it reportable
+            log.info("the internal error's traceback:", exc_info=exc)
+            message = (
+                f"internal error ({type(exc).__name__}: {exc}): a bug in tuyaface or one of "
+                "its plugins; run again with -v for the traceback and please report it"
+            )
+            _report(type(exc).__name__, message, EXIT_INTERNAL, as_json)
+            return EXIT_INTERNAL
+        return result if isinstance(result, int) else 0
 
 
 json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON (one object per line)."
+    "--json", "as_json", is_flag=True, help="Print JSON on stdout (errors too)."
 )
 
 
@@ -60,6 +114,12 @@ def output(as_json: bool, text: str, data: dict[str, Any]) -> None:
     click.echo(json.dumps(data, sort_keys=True) if as_json else text)
 
 
-@click.group(cls=TuyafaceGroup)
-def main() -> None:
-    """Control Tuya Wi-Fi devices over the local network (protocol 3.1 - 3.5)."""
+@click.group(cls=TuyafaceGroup, epilog=epilog(), context_settings={"max_content_width": 100})
+@click.option("-v", "--verbose", count=True, help="Log to stderr: -v progress, -vv details.")
+def main(verbose: int) -> None:
+    """Control Tuya Wi-Fi devices over the local network (protocol 3.1 - 3.5).
+
+    Output goes to stdout (with --json: one JSON document, or one JSON object a line for
+    streams); logs, progress and errors go to stderr.
+    """
+    set_verbosity(verbose)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[dict[str, Any]]
+else:  # click < 8.2 has no type parameter at run time
+    _ParamType = click.ParamType
 
 __all__ = ["DpsParam", "VERSIONS"]
 
 VERSIONS = ("3.1", "3.2", "3.3", "3.4", "3.5")
 
 
-class DpsParam(click.ParamType):
+class DpsParam(_ParamType):
     """DP values as a JSON object: `'{"1": true, "2": 50}'`."""
 
     name = "json-object"

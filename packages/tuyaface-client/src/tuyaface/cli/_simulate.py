@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from ..simulator import SimulatedDevice
+from ..announce import Announcer
+from ..simulator import SimulatedDevice, SimulatorServer
 from ._group import json_option, main, output
 from ._options import VERSIONS, DpsParam
 
@@ -23,6 +24,15 @@ __all__ = ["simulate"]
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=6668, show_default=True, help="0: the OS picks one.")
 @click.option("--device22", is_flag=True, help="Answer DP_QUERY like device22 firmware.")
+@click.option(
+    "--announce", metavar="ADDRESS[:PORT]",
+    help="Broadcast announcements there, as a real device does (e.g. 255.255.255.255, or "
+    "127.0.0.1:PORT for a local scan); the port defaults to the version's (6666 / 6667).",
+)
+@click.option(
+    "--announce-interval", type=click.FloatRange(min=0, min_open=True), default=5.0,
+    show_default=True, metavar="SECONDS", help="Seconds between announcements.",
+)
 @json_option
 def simulate(
     version: str,
@@ -32,26 +42,59 @@ def simulate(
     host: str,
     port: int,
     device22: bool,
+    announce: str | None,
+    announce_interval: float,
     as_json: bool,
 ) -> None:
     """Run a simulated device and print where it listens (Ctrl-C stops it)."""
     device = SimulatedDevice(dev_id, key, version=version, dps=dps, device22=device22)
+    target = None if announce is None else _address(announce, device)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(device, host, port, as_json))
+        asyncio.run(_serve(device, host, port, (target, announce_interval), as_json))
 
 
-async def _serve(device: SimulatedDevice, host: str, port: int, as_json: bool) -> None:
-    async with device.serve(host, port) as server:
-        output(
-            as_json,
+def _address(text: str, device: SimulatedDevice) -> tuple[str, int]:
+    """ADDRESS[:PORT] -> (address, port); the port defaults to the version's broadcasts."""
+    address, _, port = text.partition(":")
+    if not port:
+        return address, device.protocol.broadcast.port
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{port!r} is not a port number", param_hint="--announce")
+    return address, int(port)
+
+
+def _announcer(
+    device: SimulatedDevice, server: SimulatorServer, target: tuple[str, int], interval: float
+) -> Announcer:
+    info = {"gwId": device.dev_id, "productKey": "tuyafacesimulated", "active": 2}
+    if server.host not in ("0.0.0.0", "::"):
+        info["ip"] = server.host
+    return Announcer(device.protocol, info, target=target, interval=interval, host=server.host)
+
+
+async def _serve(
+    device: SimulatedDevice,
+    host: str,
+    port: int,
+    announce: tuple[tuple[str, int] | None, float],
+    as_json: bool,
+) -> None:
+    target, interval = announce
+    async with device.serve(host, port) as server, contextlib.AsyncExitStack() as stack:
+        event: dict[str, Any] = {
+            "event": "listening",
+            "id": device.dev_id,
+            "version": device.version,
+            "host": server.host,
+            "port": server.port,
+        }
+        text = (
             f"simulating device {device.dev_id} (protocol {device.version}) on "
-            f"{server.host}:{server.port}; Ctrl-C stops",
-            {
-                "event": "listening",
-                "id": device.dev_id,
-                "version": device.version,
-                "host": server.host,
-                "port": server.port,
-            },
+            f"{server.host}:{server.port}"
         )
+        if target is not None:
+            await stack.enter_async_context(_announcer(device, server, target, interval))
+            event["announce"] = f"{target[0]}:{target[1]}"
+            text += f", announcing to {event['announce']}"
+        output(as_json, f"{text}; Ctrl-C stops", event)
         await asyncio.Event().wait()

@@ -1,0 +1,208 @@
+"""Which device a command talks to: `--id/--key/--ip/--version/--port`, or `--name` / `--id`
+looked up in devices.json; the key may come from $TUYAFACE_LOCAL_KEY."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import click
+
+from .._core import DEFAULT_PORT, DEFAULT_TIMEOUT
+from ..async_device import AsyncDevice
+from ..device import Device
+from ._inventory import DEVICES_ENV, Inventory, InventoryError, inventory_path
+from ._options import VERSIONS
+
+__all__ = ["KEY_ENV", "Selection", "Target", "device_options"]
+
+KEY_ENV = "TUYAFACE_LOCAL_KEY"
+_KEY_SIZE = 16
+
+F = Callable[..., Any]
+
+
+@attrs.frozen
+class Target:
+    """A device the command can talk to: everything needed to connect."""
+
+    dev_id: str
+    local_key: str = attrs.field(repr=False)
+    ip: str
+    version: str
+    port: int
+    timeout: float
+    name: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """The device's identity for JSON output (never the key)."""
+        return {
+            "id": self.dev_id,
+            "name": self.name,
+            "ip": self.ip,
+            "port": self.port,
+            "version": self.version,
+        }
+
+    @property
+    def title(self) -> str:
+        """How human output names the device."""
+        named = f" ({self.name})" if self.name else ""
+        return f"{self.dev_id}{named} at {self.ip}:{self.port}, protocol {self.version}"
+
+    def device(self) -> Device:
+        """A blocking `Device` for this target (no I/O yet)."""
+        return Device(
+            self.dev_id, self.local_key, self.ip,
+            version=self.version, port=self.port, timeout=self.timeout,
+        )
+
+    def async_device(self) -> AsyncDevice:
+        """An `AsyncDevice` for this target (no I/O yet)."""
+        return AsyncDevice(
+            self.dev_id, self.local_key, self.ip,
+            version=self.version, port=self.port, timeout=self.timeout,
+        )
+
+
+@attrs.frozen
+class Selection:
+    """The device options as given; `resolve()` turns them into a `Target`."""
+
+    name: str | None
+    dev_id: str | None
+    local_key: str | None = attrs.field(repr=False)
+    ip: str | None
+    version: str | None
+    port: int
+    devices: str | None
+    timeout: float
+
+    @property
+    def complete(self) -> bool:
+        """True when devices.json has nothing to add."""
+        return None not in (self.dev_id, self.local_key, self.ip, self.version)
+
+    def resolve(self) -> Target:
+        """The target; InventoryError (exit 6) or a usage error (exit 2) when incomplete."""
+        if self.name is None and self.dev_id is None:
+            raise click.UsageError(
+                "say which device: --name NAME (from devices.json), or --id ID with --key, "
+                "--ip and --version",
+                ctx=click.get_current_context(silent=True),
+            )
+        entry: Mapping[str, Any] = {}
+        if self.name is not None or not self.complete:
+            inventory = Inventory.load(inventory_path(self.devices))
+            entry = self._entry(inventory)
+        dev_id = self.dev_id or entry["id"]
+        name = entry.get("name") if isinstance(entry.get("name"), str) else None
+        return Target(
+            dev_id=dev_id,
+            local_key=_key(dev_id, self.local_key or _field(entry, "key")),
+            ip=_required(dev_id, "ip", self.ip or _field(entry, "ip"), "--ip ADDRESS"),
+            version=_version(dev_id, self.version or _field(entry, "version")),
+            port=self.port,
+            timeout=self.timeout,
+            name=self.name or name,
+        )
+
+    def _entry(self, inventory: Inventory) -> Mapping[str, Any]:
+        if self.name is None:
+            assert self.dev_id is not None
+            return inventory.by_id(self.dev_id)
+        entry = inventory.by_name(self.name)
+        if self.dev_id is not None and entry["id"] != self.dev_id:
+            raise InventoryError(
+                f"{self.name!r} is device {entry['id']} in {inventory.path}, not "
+                f"{self.dev_id}: give only one of --name and --id"
+            )
+        return entry
+
+
+def _field(entry: Mapping[str, Any], name: str) -> str | None:
+    """A devices.json field as text; None when missing or empty."""
+    value = entry.get(name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # tinytuya sometimes writes "version": 3.3
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _required(dev_id: str, what: str, value: str | None, option: str) -> str:
+    if value is None:
+        raise InventoryError(
+            f"no {what} for device {dev_id}: pass {option}, or find it with `tuyaface scan`"
+        )
+    return value.strip()
+
+
+def _key(dev_id: str, key: str | None) -> str:
+    if key is None:
+        raise InventoryError(
+            f"no local key for device {dev_id}: pass --key, set ${KEY_ENV}, or add \"key\" "
+            "to its devices.json entry"
+        )
+    try:
+        size = len(key.encode("latin-1"))
+    except UnicodeEncodeError:
+        size = -1
+    if size != _KEY_SIZE:
+        raise InventoryError(
+            f"the local key for device {dev_id} is not {_KEY_SIZE} plain characters: copy it "
+            "again (tinytuya's wizard lists it as \"key\")"
+        )
+    return key
+
+
+def _version(dev_id: str, version: str | None) -> str:
+    tag = _required(dev_id, "protocol version", version, "--version 3.1 ... 3.5")
+    if tag not in VERSIONS:
+        raise InventoryError(
+            f"device {dev_id} has protocol version {tag!r}; tuyaface speaks "
+            f"{', '.join(VERSIONS)}: pass --version"
+        )
+    return tag
+
+
+_OPTIONS = (
+    click.option("--name", help="The device's name in devices.json."),
+    click.option(
+        "--id", "dev_id",
+        help="The device id; looked up in devices.json when --key, --ip or --version is missing.",
+    ),
+    click.option(
+        "--key", "local_key", envvar=KEY_ENV, show_envvar=True,
+        help="The 16-character local key (prefer the environment variable: others can read "
+        "command lines).",
+    ),
+    click.option("--ip", help="The device's IP address."),
+    click.option("--version", type=click.Choice(VERSIONS), help="The protocol version."),
+    click.option(
+        "--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
+        help="The device's TCP port.",
+    ),
+    click.option(
+        "--devices", envvar=DEVICES_ENV, show_envvar=True, metavar="PATH",
+        help="tinytuya's devices.json [default: ./devices.json].",
+    ),
+    click.option(
+        "--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
+        show_default=True, help="Seconds to wait for a connection or an answer.",
+    ),
+)
+_NAMES = ("name", "dev_id", "local_key", "ip", "version", "port", "devices", "timeout")
+
+
+def device_options(command: F) -> F:
+    """Add the device options to a command; it receives them as `selection: Selection`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in _NAMES}
+        return command(*args, selection=Selection(**given), **kwargs)
+
+    for option in reversed(_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
