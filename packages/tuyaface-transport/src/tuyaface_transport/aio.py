@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 HIGH_WATER = 1 << 20
 CLOSE_TIMEOUT = 1.0
+BACKLOG = 1024
 
 
 class _StreamProtocol(asyncio.Protocol):
@@ -195,12 +196,20 @@ class AsyncioServer:
     def __init__(self, handler: Handler) -> None:
         self._handlers = HandlerTasks(handler)
         self._server: asyncio.Server | None = None
+        self._loop = asyncio.get_running_loop()
+        self._closing = False
+        self._live: set[_StreamProtocol] = set()
+
+    def _new_protocol(self) -> _StreamProtocol:
+        protocol = _StreamProtocol(self._accepted)
+        self._live.add(protocol)
+        protocol.closed.add_done_callback(lambda _: self._live.discard(protocol))
+        return protocol
 
     async def _listen(self, host: str, port: int) -> None:
-        loop = asyncio.get_running_loop()
         try:
-            self._server = await loop.create_server(
-                lambda: _StreamProtocol(self._accepted), host, port
+            self._server = await self._loop.create_server(
+                self._new_protocol, host, port, backlog=BACKLOG
             )
         except OSError as exc:
             raise listen_error(exc, host, port) from exc
@@ -216,14 +225,24 @@ class AsyncioServer:
         return host, port
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        if self._server is not None and not self._closing:
+            self._closing = True
+            # Let accepts already under way attach first: Python 3.11 fails them with an
+            # AssertionError, leaking their sockets, when the server closed in between.
+            try:
+                self._loop.call_soon(self._server.close)
+            except RuntimeError:  # the loop is closed
+                self._server.close()
         self._handlers.cancel()
 
     async def wait_closed(self) -> None:
+        await asyncio.sleep(0)  # the deferred close above
         if self._server is not None:
             await self._server.wait_closed()
         await self._handlers.wait()
+        while self._live:  # connections accepted just before closing included
+            await asyncio.wait([protocol.closed for protocol in self._live])
+            await self._handlers.wait()
 
     async def __aenter__(self) -> Self:
         return self

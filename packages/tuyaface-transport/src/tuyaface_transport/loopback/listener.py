@@ -195,6 +195,7 @@ class LoopbackListener:
     async def wait_closed(self) -> None:
         """Wait for the handlers to end (await in the serving loop)."""
         if self._handlers is not None:
+            await asyncio.sleep(0)  # connections handed over just before closing
             await self._handlers.wait()
 
     def __enter__(self) -> Self:
