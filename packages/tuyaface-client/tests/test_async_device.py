@@ -13,9 +13,9 @@ from simkit import DEV_ID, KEY
 from tuyaface import (
     AsyncDevice,
     Backoff,
+    Connected,
     ConnectError,
     ConnectFailed,
-    Connected,
     DeviceBusyError,
     Disconnected,
     EventStream,
@@ -27,7 +27,6 @@ from tuyaface import (
 )
 from tuyaface_codec import Command, LocalProtocolError
 from tuyaface_transport import get_transport
-
 
 DEVICE_EVENTS = (StatusPush, Connected, Disconnected, ConnectFailed)
 
@@ -153,12 +152,14 @@ async def test_concurrent_callers_share_one_connection(version: str) -> None:
 
 
 async def test_heartbeats_run_by_themselves() -> None:
-    async with serving() as (simulated, server):
-        async with device_for(server, heartbeat_interval=0.03) as device:
-            await device.connect()
-            await asyncio.sleep(0.2)
-            beats = [f for f in simulated.requests if f.cmd == Command.HEART_BEAT]
-            assert len(beats) >= 3
+    async with (
+        serving() as (simulated, server),
+        device_for(server, heartbeat_interval=0.03) as device,
+    ):
+        await device.connect()
+        await asyncio.sleep(0.2)
+        beats = [f for f in simulated.requests if f.cmd == Command.HEART_BEAT]
+        assert len(beats) >= 3
 
 
 async def test_a_half_open_connection_is_noticed_and_replaced() -> None:
@@ -177,13 +178,15 @@ async def test_a_half_open_connection_is_noticed_and_replaced() -> None:
 
 
 async def test_a_reply_timeout_on_34_then_the_next_call_works() -> None:
-    async with serving("3.4", dps={"1": True}, reply_delay=0.3) as (simulated, server):
-        async with device_for(server, "3.4", timeout=0.1, sleep=FakeSleep()) as device:
-            with pytest.raises(Timeout):
-                await device.status()
-            simulated.reply_delay = 0.0
-            async with asyncio.timeout(2.0):
-                assert await device.status() == {"1": True}
+    async with (
+        serving("3.4", dps={"1": True}, reply_delay=0.3) as (simulated, server),
+        device_for(server, "3.4", timeout=0.1, sleep=FakeSleep()) as device,
+    ):
+        with pytest.raises(Timeout):
+            await device.status()
+        simulated.reply_delay = 0.0
+        async with asyncio.timeout(2.0):
+            assert await device.status() == {"1": True}
 
 
 async def test_aclose_fails_pending_calls_and_later_ones() -> None:

@@ -30,7 +30,7 @@ def test_disabled_plugins_are_not_registered(monkeypatch: pytest.MonkeyPatch) ->
     manager = tuyaface.make_plugin_manager(load_entry_points=False)
     with pytest.raises(LocalProtocolError, match="loopback"):
         resolve_transport("loopback", manager)
-    with pytest.raises(UnknownProtocolError, match="3.5"):
+    with pytest.raises(UnknownProtocolError, match=r"3\.5"):
         Device(DEV_ID, KEY, "x", version="3.5", transport="tcp", plugin_manager=manager)
     assert resolve_protocol("3.3", manager).version == "3.3"
 

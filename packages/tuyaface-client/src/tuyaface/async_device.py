@@ -8,7 +8,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -26,6 +26,7 @@ from ._core import (
     outcome,
 )
 from ._neterrors import connect_error, lost_error, send_error
+from ._types import DpsInput
 from .backoff import Backoff
 from .events import (
     Connected,
@@ -161,7 +162,7 @@ class AsyncDevice(DeviceBase):
         """The device's DP values, e.g. `{"1": True, "2": 0}`."""
         return await self._call(RequestKind.STATUS)
 
-    async def set_status(self, dps: Mapping[str | int, Any]) -> None:
+    async def set_status(self, dps: DpsInput) -> None:
         """Set DPs, e.g. `{"1": True}`. The new values follow as a `StatusPush` event."""
         await self._call(RequestKind.SET, dps=dps)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -15,6 +15,7 @@ from tuyaface_codec import LocalProtocolError, NetworkError, RequestKind, Timeou
 
 from ._core import DeviceBase, outcome
 from ._neterrors import connect_error, lost_error, send_error
+from ._types import DpsInput
 from .events import Event, RequestDone, RequestFailed, SessionClosed, StatusPush
 from .session import Session, State
 
@@ -62,7 +63,7 @@ class Device(DeviceBase):
         """The device's DP values, e.g. `{"1": True, "2": 0}`."""
         return self._call(RequestKind.STATUS)
 
-    def set_status(self, dps: Mapping[str | int, Any]) -> None:
+    def set_status(self, dps: DpsInput) -> None:
         """Set DPs, e.g. `{"1": True}`. The new values follow as a push (`wait_for_push`)."""
         self._call(RequestKind.SET, dps=dps)
 

@@ -12,8 +12,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -41,6 +40,7 @@ from ._replies import (
     read_answer,
     read_push,
 )
+from ._types import DpsInput
 from .events import (
     Event,
     IncomingRequest,
@@ -226,7 +226,7 @@ class Session:
         kind: RequestKind,
         now: float,
         *,
-        dps: Mapping[str | int, Any] | None = None,
+        dps: DpsInput | None = None,
         dp_ids: Iterable[int | str] | None = None,
     ) -> int:
         """Queue a request; its answer comes as RequestDone / RequestFailed with this id."""

@@ -44,6 +44,7 @@ from ._simreplies import (
     request_dps,
     requested_dp_ids,
 )
+from ._types import DpsInput
 from .events import IncomingRequest, SessionClosed, UnreadableFrame
 from .plugins import resolve_protocol, resolve_transport
 from .session import Role, Session, State
@@ -66,7 +67,7 @@ DEFAULT_IDLE_TIMEOUT = 30.0  # real devices drop a connection silent for about 3
 _START_TIMEOUT = 10.0
 
 
-def _dp_dict(dps: Mapping[str | int, Any]) -> dict[str, Any]:
+def _dp_dict(dps: DpsInput) -> dict[str, Any]:
     return {str(dp): value for dp, value in dps.items()}
 
 
@@ -205,7 +206,7 @@ class SimulatedDevice:
 
     # -- acting like a device -----------------------------------------------------------
 
-    async def push(self, dps: Mapping[str | int, Any]) -> bool:
+    async def push(self, dps: DpsInput) -> bool:
         """Change DPs as a button press would and push them to the client, if one is
         connected and ready. Returns whether a push was sent."""
         changed = _dp_dict(dps)
@@ -461,7 +462,7 @@ class SimulatorThread:
             raise LocalProtocolError("the simulator thread is not running")
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
-    def push(self, dps: Mapping[str | int, Any]) -> bool:
+    def push(self, dps: DpsInput) -> bool:
         """`SimulatedDevice.push` from this thread."""
         return self.call(self.device.push(dps))
 
