@@ -227,6 +227,7 @@ def test_drop_connections(loopback_listener: LoopbackListener, end: str) -> None
     client, server = serve_reply(loopback_listener)
     assert loopback_listener.drop_connections(end) == 1  # type: ignore[arg-type]
     assert drain(client) == (REPLY, end)
+    assert drain(server) == ([], end)
     assert loopback_listener.open_connections == 0
 
 

@@ -99,9 +99,10 @@ def _bound_socket(host: str, port: int, *, reuse_port: bool, broadcast: bool) ->
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port and hasattr(socket, "SO_REUSEPORT"):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if hasattr(socket, "SO_REUSEPORT"):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if broadcast:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         sock.bind((host, port))
@@ -120,8 +121,9 @@ async def open_datagram_listener(
     broadcast: bool = True,
     queue_size: int = 1024,
 ) -> DatagramListener:
-    """Bind a UDP listener on (host, port) with SO_REUSEADDR and, when `reuse_port`,
-    SO_REUSEPORT (several listeners share the port), and SO_BROADCAST when `broadcast`."""
+    """Bind a UDP listener on (host, port); with `reuse_port`, SO_REUSEADDR and SO_REUSEPORT
+    let several listeners (and other programs) share the port; `broadcast` sets SO_BROADCAST.
+    Port 0 picks a free port (see `address`)."""
     try:
         sock = _bound_socket(host, port, reuse_port=reuse_port, broadcast=broadcast)
     except OSError as exc:
