@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 import attrs
 
 from tuyaface_codec import Command, DeviceError, LocalProtocolError, TuyaError
+from tuyaface_codec.keys import as_key, require_key
 
-from ._core import DEFAULT_PORT, DEFAULT_TIMEOUT, DeviceBase, _key
+from ._core import DEFAULT_PORT, DEFAULT_TIMEOUT, DeviceBase
 from .device import Device
 
 __all__ = [
@@ -93,7 +94,7 @@ def read_settings(device: Mapping[str, Any]) -> Settings:
     transport = device.get("transport")
     return Settings(
         dev_id=str(device["deviceid"]),
-        local_key=_key(device["localkey"]),
+        local_key=require_key(as_key(device["localkey"])),
         host=str(device["ip"]),
         version=str(device["protocol"]),  # 1.x users sometimes wrote 3.3, a float
         port=port,

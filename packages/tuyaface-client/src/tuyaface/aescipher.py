@@ -9,11 +9,13 @@ import binascii
 from tuyaface_codec import DecryptError, default_backend
 from tuyaface_codec._ciphers import ecb_decrypt_unpad
 from tuyaface_codec._padding import pad
-from tuyaface_codec.keys import KeyLike
-
-from ._core import _key
+from tuyaface_codec.keys import KeyLike, as_key, require_key
 
 __all__ = ["decrypt", "encrypt"]
+
+
+def _key(key: KeyLike) -> bytes:
+    return require_key(as_key(key))
 
 
 def encrypt(key: KeyLike, raw: bytes | str, use_base64: bool = True) -> bytes:
