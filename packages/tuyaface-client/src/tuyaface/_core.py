@@ -13,11 +13,11 @@ import attrs
 import pluggy
 
 from tuyaface_codec import LocalProtocolError, Protocol
-from tuyaface_codec.keys import KeyLike, as_key
+from tuyaface_codec.keys import KeyLike
 
 from .events import Event, RequestDone, RequestFailed, StatusPush
 from .plugins import resolve_protocol, resolve_transport
-from .session import Session
+from .session import Session, local_key_bytes
 
 if TYPE_CHECKING:
     from tuyaface_transport import TransportFactory
@@ -31,11 +31,7 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_HEARTBEAT_INTERVAL = 9.0  # devices drop a connection silent for about 30 s
 
 
-def _key(value: KeyLike) -> bytes:
-    key = as_key(value)
-    if key is None:  # pragma: no cover - as_key returns None only for None
-        raise LocalProtocolError("pass the device's 16-character local key")
-    return key
+_key = local_key_bytes  # the old private name, still imported by _legacy.py
 
 
 @attrs.define(eq=False)
@@ -43,7 +39,7 @@ class DeviceCore:
     """The state both drivers keep for one device, across its connections."""
 
     dev_id: str
-    local_key: bytes = attrs.field(converter=_key, repr=False)
+    local_key: bytes = attrs.field(converter=local_key_bytes, repr=False)
     host: str
     port: int
     protocol: Protocol

@@ -30,7 +30,7 @@ from tuyaface_codec import (
     TuyaError,
     handshake,
 )
-from tuyaface_codec.keys import KeyLike, as_key
+from tuyaface_codec.keys import KeyLike, as_key, require_key
 
 from ._replies import (
     PendingRequest,
@@ -83,10 +83,9 @@ def _wrong_key(error: CodecError) -> str:
     return text if WRONG_KEY in text else f"{WRONG_KEY}: {text}"
 
 
-def _key(value: KeyLike) -> bytes:
-    key = as_key(value)
-    assert key is not None
-    return key
+def local_key_bytes(value: KeyLike) -> bytes:
+    """The 16 raw bytes of a local key (bytes or a 16-character string)."""
+    return require_key(as_key(value))
 
 
 @attrs.define(eq=False)
@@ -94,7 +93,7 @@ class Session:
     """The protocol state of one TCP connection, for either role."""
 
     protocol: Protocol
-    local_key: bytes = attrs.field(converter=_key, repr=False)
+    local_key: bytes = attrs.field(converter=local_key_bytes, repr=False)
     dev_id: str
     role: Role = Role.CLIENT
     cid: str | None = None

@@ -35,7 +35,6 @@ from tuyaface_codec import (
     TuyaError,
 )
 
-from ._core import _key
 from ._simreplies import (
     DATA_FORMAT_ERROR,
     DEVICE22_ANSWER,
@@ -47,7 +46,7 @@ from ._simreplies import (
 from ._types import DpsInput
 from .events import IncomingRequest, SessionClosed, UnreadableFrame
 from .plugins import resolve_protocol, resolve_transport
-from .session import Role, Session, State
+from .session import Role, Session, State, local_key_bytes
 
 if TYPE_CHECKING:
     from tuyaface_transport import (
@@ -104,7 +103,7 @@ class SimulatedDevice:
     """
 
     dev_id: str
-    local_key: bytes = attrs.field(converter=_key, repr=False)
+    local_key: bytes = attrs.field(converter=local_key_bytes, repr=False)
     version: str = attrs.field(default="3.3", kw_only=True)
     dps: dict[str, Any] = attrs.field(
         factory=lambda: {"1": False}, kw_only=True, converter=_dp_dict
