@@ -190,6 +190,21 @@ def calibrate(run: Callable[[int], None], seconds: float, *, start: int = 4) -> 
         ops *= 4
 
 
+def measure(
+    runs: dict[str, Callable[[int], None]], rounds: int, seconds: float
+) -> dict[str, list[Sample]]:
+    """Rounds of timed batches of every contender, the order rotated each round so that
+    neighbours in time are compared; each batch lasts about `seconds` (calibrated first)."""
+    sizes = {name: calibrate(run, seconds) for name, run in runs.items()}
+    names = list(runs)
+    samples: dict[str, list[Sample]] = {name: [] for name in names}
+    for index in range(rounds):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            samples[name].append(timed(runs[name], sizes[name]))
+    return samples
+
+
 def paired_ratio(ours: Sequence[Sample], theirs: Sequence[Sample]) -> Summary:
     """Rate ratio round by round (the two ran back to back), summarised."""
     return Summary.of([a.rate / b.rate for a, b in zip(ours, theirs, strict=True)])

@@ -37,14 +37,13 @@ from _common import (
     SimProcess,
     SimSpec,
     Summary,
-    calibrate,
     load_tinytuya,
     machine_line,
     markdown_table,
+    measure,
     paired_ratio,
     pin_self,
     placements,
-    timed,
 )
 
 from tuyaface import AsyncDevice, Device, SimulatedDevice
@@ -268,20 +267,6 @@ class SocketEchoClient(Client):
 # -- measuring ----------------------------------------------------------------------------
 
 
-def measure(
-    clients: dict[str, Client], rounds: int, seconds: float
-) -> dict[str, list[Sample]]:
-    """Rounds of timed batches, the order rotated each round; batch sizes calibrated."""
-    sizes = {name: calibrate(client.run, seconds) for name, client in clients.items()}
-    names = list(clients)
-    samples: dict[str, list[Sample]] = {name: [] for name in names}
-    for index in range(rounds):
-        shift = index % len(names)
-        for name in names[shift:] + names[:shift]:
-            samples[name].append(timed(clients[name].run, sizes[name]))
-    return samples
-
-
 def open_clients(
     version: str,
     sim: SimProcess,
@@ -384,7 +369,8 @@ def run_placement(
         for version in args.versions:
             clients = open_clients(version, sim, slots[version], loop, tinytuya, sizes[version])
             try:
-                samples = measure(clients, args.rounds, args.seconds)
+                runs = {name: client.run for name, client in clients.items()}
+                samples = measure(runs, args.rounds, args.seconds)
             finally:
                 for client in clients.values():
                     client.close()
