@@ -227,3 +227,4 @@ class Device(DeviceBase):
                 self._pushes.append(event)
             elif isinstance(event, SessionClosed):
                 link.error = event.error
+                link.transport.close()  # free the device's connection slot at once

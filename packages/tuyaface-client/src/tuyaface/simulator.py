@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEFAULT_IDLE_TIMEOUT = 30.0  # real devices drop a connection silent for about 30 s
 _START_TIMEOUT = 10.0
+_KEPT_REQUESTS = 10_000  # the most recent answered frames kept in `requests`
 
 
 def _dp_dict(dps: DpsInput) -> dict[str, Any]:
@@ -99,7 +101,7 @@ class SimulatedDevice:
     - `idle_timeout`: close a connection silent this long (None: never).
 
     Counters for tests: `connections` (served), `refused` (turned away because one client
-    was already connected), `requests` (every frame answered, decoded).
+    was already connected), `requests` (the frames it answered, decoded, most recent last).
     """
 
     dev_id: str
@@ -119,7 +121,9 @@ class SimulatedDevice:
     protocol: Protocol = attrs.field(init=False, repr=False)
     connections: int = attrs.field(default=0, init=False)
     refused: int = attrs.field(default=0, init=False)
-    requests: list[Frame] = attrs.field(factory=list, init=False, repr=False)
+    requests: deque[Frame] = attrs.field(
+        factory=lambda: deque(maxlen=_KEPT_REQUESTS), init=False, repr=False
+    )
     _reports: Reports = attrs.field(init=False, repr=False)
     _active: _Connection | None = attrs.field(default=None, init=False, repr=False)
 
@@ -214,7 +218,10 @@ class SimulatedDevice:
         if connection is None or connection.session.state is not State.READY:
             return False
         self._push(connection.session, changed)
-        await connection.flush()
+        try:
+            await connection.flush()
+        except OSError:  # the client has just gone
+            return False
         return True
 
     async def disconnect(self, *, reset: bool = False) -> bool:
