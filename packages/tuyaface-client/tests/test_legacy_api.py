@@ -54,28 +54,32 @@ def test_a_new_dict_gets_its_bookkeeping() -> None:
 
 
 def test_device22_fallback_is_remembered(transport: str) -> None:
-    with simulator("3.3", transport, device22=True, dps={"1": True}) as sim:
-        with open_dict(sim) as device:
-            assert tuyaface.status(device)["dps"] == {"1": True}
-            book = device["tuyaface"]
-            assert book["pref_status_cmd"] == 13
-            asked = [frame.cmd for frame in sim.device.requests]
-            assert asked == [Command.DP_QUERY, Command.CONTROL_NEW]
+    with (
+        simulator("3.3", transport, device22=True, dps={"1": True}) as sim,
+        open_dict(sim) as device,
+    ):
+        assert tuyaface.status(device)["dps"] == {"1": True}
+        book = device["tuyaface"]
+        assert book["pref_status_cmd"] == 13
+        asked = [frame.cmd for frame in sim.device.requests]
+        assert asked == [Command.DP_QUERY, Command.CONTROL_NEW]
 
-            # a later process: the dict (as saved) comes back without its connection
-            book["connection"].close()
-            book["connection"] = None
-            sim.device.requests.clear()
-            assert tuyaface.status(device)["dps"] == {"1": True}
-            assert [frame.cmd for frame in sim.device.requests] == [Command.CONTROL_NEW]
+        # a later process: the dict (as saved) comes back without its connection
+        book["connection"].close()
+        book["connection"] = None
+        sim.device.requests.clear()
+        assert tuyaface.status(device)["dps"] == {"1": True}
+        assert [frame.cmd for frame in sim.device.requests] == [Command.CONTROL_NEW]
 
 
 def test_pref_status_cmd_13_in_the_dict_is_honoured() -> None:
-    with simulator("3.3", device22=True, dps={"1": True, "3": 4}) as sim:
-        with open_dict(sim, pref_status_cmd=13) as device:
-            assert tuyaface.status(device)["dps"] == {"1": True, "3": 4}
-            assert [frame.cmd for frame in sim.device.requests] == [Command.CONTROL_NEW]
-            assert device["tuyaface"]["pref_status_cmd"] == 13
+    with (
+        simulator("3.3", device22=True, dps={"1": True, "3": 4}) as sim,
+        open_dict(sim, pref_status_cmd=13) as device,
+    ):
+        assert tuyaface.status(device)["dps"] == {"1": True, "3": 4}
+        assert [frame.cmd for frame in sim.device.requests] == [Command.CONTROL_NEW]
+        assert device["tuyaface"]["pref_status_cmd"] == 13
 
 
 def test_setting_pref_status_cmd_back_to_10_asks_with_dp_query_again() -> None:
@@ -101,18 +105,20 @@ WRONG_KEY_ERRORS = {
 @pytest.mark.parametrize("version", VERSIONS)
 def test_wrong_key_raises_and_marks_unavailable(version: str) -> None:
     error, match = WRONG_KEY_ERRORS[version]
-    with simulator(version, "tcp", dps={"1": True}) as sim:
-        with open_dict(sim, localkey=WRONG_KEY, timeout=QUICK) as device:
-            with pytest.raises(error, match=match):
-                tuyaface.set_state(device, False)
-            assert device["tuyaface"]["availability"] is False
-            assert sim.device.dps == {"1": True}
-            assert WRONG_KEY not in repr(device["tuyaface"])  # no key material in reprs
+    with (
+        simulator(version, "tcp", dps={"1": True}) as sim,
+        open_dict(sim, localkey=WRONG_KEY, timeout=QUICK) as device,
+    ):
+        with pytest.raises(error, match=match):
+            tuyaface.set_state(device, False)
+        assert device["tuyaface"]["availability"] is False
+        assert sim.device.dps == {"1": True}
+        assert WRONG_KEY not in repr(device["tuyaface"])  # no key material in reprs
 
-            device["localkey"] = KEY  # fixed: the next call uses a new connection
-            assert tuyaface.set_state(device, False)
-            assert tuyaface.status(device)["dps"] == {"1": False}
-            assert device["tuyaface"]["availability"] is True
+        device["localkey"] = KEY  # fixed: the next call uses a new connection
+        assert tuyaface.set_state(device, False)
+        assert tuyaface.status(device)["dps"] == {"1": False}
+        assert device["tuyaface"]["availability"] is True
 
 
 def test_network_failure_raises_connect_error_and_marks_unavailable() -> None:
