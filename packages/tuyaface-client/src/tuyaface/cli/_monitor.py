@@ -68,7 +68,7 @@ class _Printer:
             click.echo(f"{stamped['time']} {_text(record)}")
 
 
-@main.command()
+@main.command(short_help="Print a device's pushes and connection changes as they happen.")
 @device_options
 @click.option(
     "--duration", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",

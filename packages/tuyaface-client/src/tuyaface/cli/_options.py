@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 else:  # click < 8.2 has no type parameter at run time
     _ParamType = click.ParamType
 
-__all__ = ["DpsParam", "VERSIONS"]
+__all__ = ["DpIdsParam", "DpsParam", "VERSIONS"]
 
 VERSIONS = ("3.1", "3.2", "3.3", "3.4", "3.5")
 
@@ -32,3 +32,17 @@ class DpsParam(_ParamType):
         if not isinstance(dps, dict):
             self.fail("give a JSON object such as '{\"1\": true}'", param, ctx)
         return {str(dp): v for dp, v in dps.items()}
+
+
+class DpIdsParam(click.ParamType):
+    """DP ids as a comma-separated list: `1,2,3,20`."""
+
+    name = "dp-ids"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        ids = tuple(part.strip() for part in str(value).split(",") if part.strip())
+        if not ids or not all(dp.isascii() and dp.isdigit() for dp in ids):
+            self.fail(f"{value!r} is not a list of DP ids such as 1,2,3,20", param, ctx)
+        return ids

@@ -23,7 +23,7 @@ __all__ = ["scan"]
 _PORT = click.IntRange(0, 65535)
 
 
-@main.command()
+@main.command(short_help="Find devices on the local network.")
 @click.option(
     "--timeout", type=click.FloatRange(min=0, min_open=True), default=6.0, show_default=True,
     help="Seconds to listen.",

@@ -14,7 +14,7 @@ from .._core import DEFAULT_PORT, DEFAULT_TIMEOUT
 from ..async_device import AsyncDevice
 from ..device import Device
 from ._inventory import DEVICES_ENV, Inventory, InventoryError, inventory_path
-from ._options import VERSIONS
+from ._options import VERSIONS, DpIdsParam
 
 __all__ = ["KEY_ENV", "Selection", "Target", "device_options"]
 
@@ -34,6 +34,7 @@ class Target:
     version: str
     port: int
     timeout: float
+    dp_ids: tuple[str, ...] = ("1", "2", "3")
     name: str | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -56,14 +57,14 @@ class Target:
         """A blocking `Device` for this target (no I/O yet)."""
         return Device(
             self.dev_id, self.local_key, self.ip,
-            version=self.version, port=self.port, timeout=self.timeout,
+            version=self.version, port=self.port, timeout=self.timeout, dp_ids=self.dp_ids,
         )
 
     def async_device(self) -> AsyncDevice:
         """An `AsyncDevice` for this target (no I/O yet)."""
         return AsyncDevice(
             self.dev_id, self.local_key, self.ip,
-            version=self.version, port=self.port, timeout=self.timeout,
+            version=self.version, port=self.port, timeout=self.timeout, dp_ids=self.dp_ids,
         )
 
 
@@ -79,6 +80,7 @@ class Selection:
     port: int
     devices: str | None
     timeout: float
+    dp_ids: tuple[str, ...]
 
     @property
     def complete(self) -> bool:
@@ -106,7 +108,8 @@ class Selection:
             version=_version(dev_id, self.version or _field(entry, "version")),
             port=self.port,
             timeout=self.timeout,
-            name=self.name or name,
+            dp_ids=self.dp_ids,
+            name=name or self.name,
         )
 
     def _entry(self, inventory: Inventory) -> Mapping[str, Any]:
@@ -191,8 +194,15 @@ _OPTIONS = (
         "--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
         show_default=True, help="Seconds to wait for a connection or an answer.",
     ),
+    click.option(
+        "--dp-ids", type=DpIdsParam(), default="1,2,3", show_default=True, metavar="1,2,3",
+        help="DPs to ask for when the device needs the device22 status query (3.2 and some "
+        "3.3 devices report only the DPs asked for).",
+    ),
 )
-_NAMES = ("name", "dev_id", "local_key", "ip", "version", "port", "devices", "timeout")
+_NAMES = (
+    "name", "dev_id", "local_key", "ip", "version", "port", "devices", "timeout", "dp_ids",
+)
 
 
 def device_options(command: F) -> F:

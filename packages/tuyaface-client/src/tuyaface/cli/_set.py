@@ -35,15 +35,15 @@ def parse_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
     """`("1", "true", "2", "50")` -> `{"1": True, "2": 50}`; usage errors say what is wrong."""
     if not pairs or len(pairs) % 2:
         raise click.BadParameter(
-            f"give DP VALUE pairs, e.g. `set 1 true 2 50` (got {len(pairs)} words)",
+            "give DP VALUE pairs, e.g. `set 1 true 2 50`"
+            + (f" (the last DP, {pairs[-1]}, has no VALUE)" if pairs else ""),
             param_hint="DP VALUE",
         )
     dps: dict[str, Any] = {}
     for dp, value in zip(pairs[::2], pairs[1::2], strict=True):
         if not dp.isdigit() or dp.startswith("0") or not dp.isascii():
             raise click.BadParameter(
-                f"{dp!r} is not a DP id: DP ids are numbers such as 1 or 20 (put -- before "
-                "values that start with a dash)",
+                f"{dp!r} is not a DP id: DP ids are numbers such as 1 or 20",
                 param_hint="DP",
             )
         if dp in dps:
@@ -52,7 +52,9 @@ def parse_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
     return dps
 
 
-@main.command(name="set", context_settings={"ignore_unknown_options": True})
+@main.command(
+    name="set", short_help="Set DP values.", context_settings={"ignore_unknown_options": True}
+)
 @device_options
 @click.argument("pairs", nargs=-1, metavar="DP VALUE [DP VALUE]...")
 @click.option(
@@ -67,7 +69,7 @@ def set_dps(selection: Selection, pairs: tuple[str, ...], wait: float, as_json: 
     \b
     tuyaface set --name "Desk plug" 1 true
     tuyaface set --name Bulb 20 true 21 colour 22 500
-    tuyaface set --name Heater -- 5 -3
+    tuyaface set --name Heater 5 -3
     """
     dps = parse_pairs(pairs)
     target = selection.resolve()

@@ -11,7 +11,7 @@ from ._show import dps_table
 __all__ = ["status"]
 
 
-@main.command()
+@main.command(short_help="Read a device's DP values.")
 @device_options
 @json_option
 def status(selection: Selection, as_json: bool) -> None:
