@@ -153,11 +153,13 @@ def rss_bytes() -> int:
 
 @attrs.frozen
 class Sample:
-    """One timed batch: `ops` operations in `wall` seconds using `cpu` CPU seconds."""
+    """One timed batch: `ops` operations in `wall` seconds using `cpu` CPU seconds here
+    and `peer_cpu` in the simulator process."""
 
     ops: int
     wall: float
     cpu: float
+    peer_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -171,37 +173,49 @@ class Sample:
     def cpu_per_op(self) -> float:
         return self.cpu / self.ops
 
+    @property
+    def peer_cpu_per_op(self) -> float:
+        return self.peer_cpu / self.ops
 
-def timed(run: Callable[[int], None], ops: int) -> Sample:
-    """Run `run(ops)` once and time it (wall and this process's CPU)."""
+
+def timed(
+    run: Callable[[int], None], ops: int, peer: Callable[[], float] | None = None
+) -> Sample:
+    """Run `run(ops)` once and time it (wall, this process's CPU, and `peer()` CPU)."""
+    peer0 = peer() if peer else 0.0
     cpu0, wall0 = cpu_seconds(), time.perf_counter()
     run(ops)
     wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
-    return Sample(ops, wall, cpu)
+    return Sample(ops, wall, cpu, (peer() - peer0) if peer else 0.0)
 
 
 def calibrate(run: Callable[[int], None], seconds: float, *, start: int = 4) -> int:
-    """How many operations take about `seconds` (after a warm-up)."""
+    """How many operations take about `seconds` (after a warm-up run)."""
+    run(start)
     ops = start
     while True:
         sample = timed(run, ops)
-        if sample.wall >= 0.05:
+        if sample.wall >= min(seconds, 0.05):
             return max(1, round(seconds / sample.wall_per_op))
         ops *= 4
 
 
 def measure(
-    runs: dict[str, Callable[[int], None]], rounds: int, seconds: float
+    runs: dict[str, Callable[[int], None]],
+    rounds: int,
+    seconds: float,
+    peer: Callable[[], float] | None = None,
 ) -> dict[str, list[Sample]]:
     """Rounds of timed batches of every contender, the order rotated each round so that
-    neighbours in time are compared; each batch lasts about `seconds` (calibrated first)."""
+    neighbours in time are compared; each batch lasts about `seconds` (calibrated first).
+    `peer` reads the simulator process's CPU seconds."""
     sizes = {name: calibrate(run, seconds) for name, run in runs.items()}
     names = list(runs)
     samples: dict[str, list[Sample]] = {name: [] for name in names}
     for index in range(rounds):
         shift = index % len(names)
         for name in names[shift:] + names[:shift]:
-            samples[name].append(timed(runs[name], sizes[name]))
+            samples[name].append(timed(runs[name], sizes[name], peer))
     return samples
 
 

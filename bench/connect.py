@@ -57,6 +57,7 @@ HEADERS = (
     "set-ups/s, median (min-max)",
     "wall us/op",
     "client CPU us/op",
+    "simulator CPU us/op",
     "x bare connect",
     "x tinytuya no wait",
     "x tinytuya shipped",
@@ -150,6 +151,7 @@ def table_rows(version: str, samples: dict[str, list[Sample]]) -> list[list[str]
             Summary.of([s.rate for s in runs]).format(),
             f"{Summary.of([s.wall_per_op for s in runs]).median * 1e6:,.0f}",
             f"{Summary.of([s.cpu_per_op for s in runs]).median * 1e6:,.0f}",
+            f"{Summary.of([s.peer_cpu_per_op for s in runs]).median * 1e6:,.0f}",
             ratio(name, BARE),
             ratio(name, TT_NOWAIT),
             ratio(name, TT_SHIPPED),
@@ -190,9 +192,8 @@ def run_placement(
         for version in args.versions:
             fresh = sim.addresses["fresh"]
             ports = {name: fresh[slot][1] for name, slot in slots[version].items()}
-            samples = measure(
-                contenders(version, ports, bare_port, loop, tinytuya), args.rounds, args.seconds
-            )
+            runs = contenders(version, ports, bare_port, loop, tinytuya)
+            samples = measure(runs, args.rounds, args.seconds, sim.cpu_seconds)
             rows.extend(table_rows(version, samples))
             verdicts.extend(targets(version, samples))
     finally:

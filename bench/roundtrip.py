@@ -312,6 +312,7 @@ def table_rows(version: str, samples: dict[str, list[Sample]]) -> list[list[str]
             Summary.of([s.rate for s in runs]).format(),
             f"{Summary.of([s.wall_per_op for s in runs]).median * 1e6:,.1f}",
             f"{Summary.of([s.cpu_per_op for s in runs]).median * 1e6:,.1f}",
+            f"{Summary.of([s.peer_cpu_per_op for s in runs]).median * 1e6:,.0f}",
             ratio(name, ECHO),
             ratio(name, TT_NOWAIT),
             ratio(name, TT_SHIPPED),
@@ -324,6 +325,7 @@ HEADERS = (
     "round trips/s, median (min-max)",
     "wall us/op",
     "client CPU us/op",
+    "simulator CPU us/op",
     "x asyncio echo",
     "x tinytuya no wait",
     "x tinytuya shipped",
@@ -370,7 +372,7 @@ def run_placement(
             clients = open_clients(version, sim, slots[version], loop, tinytuya, sizes[version])
             try:
                 runs = {name: client.run for name, client in clients.items()}
-                samples = measure(runs, args.rounds, args.seconds)
+                samples = measure(runs, args.rounds, args.seconds, sim.cpu_seconds)
             finally:
                 for client in clients.values():
                     client.close()
