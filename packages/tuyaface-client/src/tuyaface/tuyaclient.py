@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
@@ -89,10 +90,11 @@ class TuyaClient(threading.Thread):
         return self.set_status({str(idx): value})
 
     def stop_client(self) -> None:
-        """Close the connection and end the thread (waits a bounded time for it)."""
+        """Close the connection and end the thread, waiting at most `timeout` + 2 s."""
         self._stopping.set()
         if not self.is_alive():
             return
+        deadline = time.monotonic() + self._settings.timeout + 2.0
         self._running.wait(_START_TIMEOUT)
         loop, driver = self._loop, self._driver
         if loop is None or driver is None:
@@ -101,12 +103,13 @@ class TuyaClient(threading.Thread):
             loop.create_task(driver.aclose())
             return
         try:
-            asyncio.run_coroutine_threadsafe(driver.aclose(), loop).result(self._stop_bound)
+            closing = asyncio.run_coroutine_threadsafe(driver.aclose(), loop)
+            closing.result(max(0.0, deadline - time.monotonic()))
         except RuntimeError:  # the loop already ended
             pass
         except concurrent.futures.TimeoutError:
-            log.warning("%s: closing took too long", self.name)
-        self.join(self._stop_bound)
+            log.warning("%s: closing took too long; the thread is left to end by itself", self.name)
+        self.join(max(0.0, deadline - time.monotonic()))
 
     # -- the thread -------------------------------------------------------------------
 
@@ -151,10 +154,6 @@ class TuyaClient(threading.Thread):
             log.exception("%s: callback %r failed", self.name, callback)
 
     # -- calls from other threads -----------------------------------------------------
-
-    @property
-    def _stop_bound(self) -> float:
-        return self._settings.timeout + 2.0
 
     def _request(self, make: Callable[[AsyncDevice], Coroutine[Any, Any, T]]) -> T:
         """Run `make(driver)` in the client's loop and wait, bounded, for its result."""
