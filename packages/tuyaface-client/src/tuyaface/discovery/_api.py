@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from tuyaface_codec import LocalProtocolError
 
@@ -16,7 +16,7 @@ __all__ = ["discover", "discover_iter"]
 
 def discover_iter(
     timeout: float = 6.0, *, wanted_id: str | None = None, options: ScanOptions | None = None
-) -> AsyncIterator[DiscoveredDevice]:
+) -> AsyncGenerator[DiscoveredDevice, None]:
     """Each device once as it is found, for `timeout` seconds or until `wanted_id` is.
 
     For the counts of skipped datagrams, use `Scanner(options).scan(...)` and read

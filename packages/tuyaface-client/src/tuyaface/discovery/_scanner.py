@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import attrs
 
@@ -83,7 +83,7 @@ class Scanner(_udp.AsyncOpenClose):
 
     async def scan(
         self, timeout: float = 6.0, *, wanted_id: str | None = None
-    ) -> AsyncIterator[DiscoveredDevice]:
+    ) -> AsyncGenerator[DiscoveredDevice, None]:
         """Each device once as it is found, for `timeout` seconds or until `wanted_id` is."""
         self.state = ScanState(wanted_id=wanted_id)
         async with contextlib.AsyncExitStack() as stack:
