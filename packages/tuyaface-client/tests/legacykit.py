@@ -8,12 +8,12 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-from simkit import DEV_ID, KEY
+from simkit import DEV_ID, KEY, QUICK
 
 from tuyaface import SimulatorThread
 from tuyaface._legacy import close_connection
 
-__all__ = ["Recorder", "closed_port", "legacy_dict", "open_dict"]
+__all__ = ["Recorder", "closed_port", "legacy_dict", "open_dict", "unreachable_dict"]
 
 
 def legacy_dict(sim: SimulatorThread, **extra: Any) -> dict[str, Any]:
@@ -47,6 +47,18 @@ def closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+def unreachable_dict() -> dict[str, Any]:
+    """A 1.x device dict for 127.0.0.1 on a port where nothing listens."""
+    return {
+        "protocol": "3.3",
+        "deviceid": DEV_ID,
+        "localkey": KEY,
+        "ip": "127.0.0.1",
+        "port": closed_port(),
+        "timeout": QUICK,
+    }
 
 
 class Recorder:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from legacykit import closed_port, legacy_dict, open_dict
+from legacykit import legacy_dict, open_dict, unreachable_dict
 from simkit import DEV_ID, KEY, QUICK, VERSIONS, WRONG_KEY, simulator
 
 import tuyaface
@@ -122,14 +122,7 @@ def test_wrong_key_raises_and_marks_unavailable(version: str) -> None:
 
 
 def test_network_failure_raises_connect_error_and_marks_unavailable() -> None:
-    device = {
-        "protocol": "3.3",
-        "deviceid": DEV_ID,
-        "localkey": KEY,
-        "ip": "127.0.0.1",
-        "port": closed_port(),
-        "timeout": QUICK,
-    }
+    device = unreachable_dict()
     with pytest.raises(ConnectError, match="check the IP address"):
         tuyaface.status(device)
     assert device["tuyaface"]["availability"] is False

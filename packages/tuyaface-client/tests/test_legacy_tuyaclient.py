@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 import pytest
-from legacykit import Recorder, closed_port, legacy_dict
-from simkit import DEV_ID, KEY, QUICK, simulator
+from legacykit import Recorder, legacy_dict, unreachable_dict
+from simkit import DEV_ID, QUICK, simulator
 
 from tuyaface import NetworkError, SimulatedDevice, TuyaError
 from tuyaface.tuyaclient import TuyaClient
@@ -118,14 +118,7 @@ def test_on_connection_follows_a_drop_and_the_reconnect() -> None:
 
 
 def test_unreachable_device_reports_false_once_and_calls_fail() -> None:
-    device = {
-        "protocol": "3.3",
-        "deviceid": DEV_ID,
-        "localkey": KEY,
-        "ip": "127.0.0.1",
-        "port": closed_port(),
-        "timeout": QUICK,
-    }
+    device = unreachable_dict()
     connection = Recorder()
     client = TuyaClient(device, on_connection=connection)
     client.start()
