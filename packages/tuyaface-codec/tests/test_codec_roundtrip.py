@@ -241,6 +241,10 @@ def test_request_arguments_are_checked(tag: str) -> None:
         version.build_payload(RequestKind.SET, dev_id="x", t=1, dps={"1": float("nan")})
     with pytest.raises(tuyaface_codec.PayloadError):
         version.build_payload(RequestKind.SET, dev_id="x", t=1, dps={"1": object()})
+    circular: list[Any] = []
+    circular.append(circular)
+    with pytest.raises(tuyaface_codec.PayloadError):
+        version.build_payload(RequestKind.SET, dev_id="x", t=1, dps={"1": circular})
     assert version.build_payload(RequestKind.REFRESH, dev_id="x", t=1, dp_ids=["18", 19]) == (
         b'{"dpId":[18,19]}'
     )

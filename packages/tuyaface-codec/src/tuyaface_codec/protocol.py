@@ -138,8 +138,8 @@ class Protocol:
         dp_ids: Iterable[int | str] | None = None,
     ) -> Frame:
         """A client frame for a request of `kind`."""
-        payload = self.build_payload(kind, dev_id=dev_id, t=t, dps=dps, cid=cid, dp_ids=dp_ids)
-        return Frame(seqno=seqno, cmd=self.command_for(kind), payload=payload)
+        payload = self.requests.build(kind, dev_id=dev_id, t=t, dps=dps, cid=cid, dp_ids=dp_ids)
+        return Frame(seqno, self.requests.command_for(kind), payload)
 
     def encode_broadcast(
         self, info: dict[str, object] | bytes, *, iv: bytes | None = None, seqno: int = 0

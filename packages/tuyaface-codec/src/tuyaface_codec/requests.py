@@ -34,16 +34,21 @@ class RequestKind(enum.Enum):
     DEVICE22_STATUS = "device22_status"
     SUB_DEVICES = "sub_devices"
 
+    # Members are singletons compared by identity; Enum's own __hash__ (a Python-level hash of
+    # the name) cost two dict lookups per request on the encode hot path.
+    __hash__ = object.__hash__
+
 
 # One encoder for every call: json.dumps with options builds a new one each time (slow).
-_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+# No circular check (it costs a dict per call); a self-containing value ends in RecursionError.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, check_circular=False)
 
 
 def dump_json(obj: object) -> bytes:
     """Compact JSON bytes, as devices expect; PayloadError for values JSON cannot hold."""
     try:
         return _ENCODER.encode(obj).encode("utf-8")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise PayloadError(f"DP values must be JSON values (bool, number, string): {exc}") from None
 
 
