@@ -78,6 +78,7 @@ def test_good_messages() -> None:
     assert extract_dps(parse_json_object(b'{"data":"text"}')) == {}
     assert parse_json_object(b'{"1":' + b"9" * 4000 + b"}")["1"] > 10**3999
     assert parse_json_object(b'{"1":1.5e300,"2":-0.0}') == {"1": 1.5e300, "2": -0.0}
+    assert parse_json_object(b' \r\n{"1":1}\t ') == {"1": 1}  # JSON whitespace around it
 
 
 def test_payload_errors_say_what_happened_without_echoing_the_payload() -> None:

@@ -25,6 +25,7 @@ def _finite_float(text: str) -> float:
 
 # One decoder for every call: json.loads with hooks builds a new one each time (slow).
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_JSON_WHITESPACE = " \t\n\r"
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
@@ -32,7 +33,13 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     nesting, NaN or infinite numbers, integers over the interpreter's digit limit, a
     non-object)."""
     try:
-        value = _DECODER.decode(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        if text[:1] == "{":  # the usual case, without decode()'s two whitespace regexes
+            value, end = _DECODER.raw_decode(text)
+            if text[end:].strip(_JSON_WHITESPACE):
+                raise ValueError(f"extra data after the object at char {end}")
+        else:
+            value = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise PayloadError(f"device sent a payload that is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
