@@ -263,11 +263,13 @@ def failing(result: Result, code: int, *needles: str, stream: bool = False) -> d
         ("[1, 2]", ("entry 0",)),
     ],
 )
-def test_malformed_devices_json_is_exit_6(tmp_path: Path, content: str, needles: Sequence[str]) -> None:
+def test_malformed_devices_json_is_exit_6(
+    tmp_path: Path, content: str, needles: Sequence[str]
+) -> None:
     path = write(tmp_path / "devices.json", content)
     result = run("status", "--name", "Desk plug", "--devices", path, "--json")
     error = failing(result, 6, str(path), *needles)
-    assert error["type"] == "InventoryError"
+    assert error["type"] == "ConfigError"
 
 
 def test_inventory_problems_are_exit_6_with_what_to_do(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from tuyaface_codec.errors import (
     UnknownProtocolError,
 )
 
-from ._inventory import InventoryError
+from ._errors import ConfigError
 
 __all__ = [
     "EXIT_CODES",
@@ -50,7 +50,7 @@ EXIT_CODES: tuple[tuple[type[TuyaError], int], ...] = (
     (HandshakeError, 5),
     (RemoteProtocolError, 5),
     (CodecError, 5),  # a frame that fails its checks or decryption under our key
-    (InventoryError, 6),
+    (ConfigError, 6),
     (UnknownProtocolError, 6),
     (DeviceError, 7),
 )

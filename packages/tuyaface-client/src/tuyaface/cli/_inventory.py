@@ -14,16 +14,12 @@ from typing import Any
 
 import attrs
 
-from tuyaface_codec.errors import TuyaError
+from ._errors import ConfigError
 
-__all__ = ["DEFAULT_FILE", "DEVICES_ENV", "Inventory", "InventoryError", "inventory_path"]
+__all__ = ["DEFAULT_FILE", "DEVICES_ENV", "Inventory", "inventory_path"]
 
 DEVICES_ENV = "TUYAFACE_DEVICES"
 DEFAULT_FILE = "devices.json"
-
-
-class InventoryError(TuyaError, ValueError):
-    """devices.json or the device selection needs fixing (exit code 6)."""
 
 
 def inventory_path(given: str | None) -> Path:
@@ -45,32 +41,32 @@ class Inventory:
 
     @classmethod
     def load(cls, path: Path) -> Inventory:
-        """Read and check `path`; InventoryError says what is wrong and how to fix it."""
+        """Read and check `path`; ConfigError says what is wrong and how to fix it."""
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise InventoryError(
+            raise ConfigError(
                 f"{path} does not exist: pass --devices PATH or set ${DEVICES_ENV} to your "
                 "devices.json, or give the device with --id, --key, --ip and --version"
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise InventoryError(f"cannot read {path} ({exc}): check the file") from None
+            raise ConfigError(f"cannot read {path} ({exc}): check the file") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InventoryError(
+            raise ConfigError(
                 f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): "
                 "fix it, or write it again with tinytuya's wizard"
             ) from None
         if not isinstance(data, list):
-            raise InventoryError(
+            raise ConfigError(
                 f"{path} holds a JSON {_json_type(data)}; a devices.json is a list of objects "
                 'such as [{"id": "...", "key": "...", "name": "...", "ip": "...", '
                 '"version": "3.3"}]'
             )
         for index, entry in enumerate(data):
             if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                raise InventoryError(
+                raise ConfigError(
                     f"{path}: entry {index} is not an object with an \"id\" string: fix it, "
                     "or write the file again with tinytuya's wizard"
                 )
@@ -81,27 +77,29 @@ class Inventory:
         for entry in self.entries:
             if entry["id"] == dev_id:
                 return entry
-        raise InventoryError(
+        raise ConfigError(
             f"device id {dev_id!r} is not in {self.path}: check the id, or give --key, --ip "
             "and --version yourself"
         )
 
     def by_name(self, name: str) -> Mapping[str, Any]:
         """The entry with this name (exactly, else ignoring case; it must be unique)."""
-        for match in (lambda n: n == name, lambda n: n.casefold() == name.casefold()):
-            found = [e for e in self.entries if isinstance(e.get("name"), str) and match(e["name"])]
+        named = [e for e in self.entries if isinstance(e.get("name"), str)]
+        for fold in (False, True):
+            wanted = name.casefold() if fold else name
+            found = [e for e in named if (e["name"].casefold() if fold else e["name"]) == wanted]
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
                 ids = ", ".join(e["id"] for e in found)
-                raise InventoryError(
+                raise ConfigError(
                     f"{len(found)} devices in {self.path} are named {name!r} ({ids}): "
                     "choose one with --id"
                 )
-        known = sorted(e["name"] for e in self.entries if isinstance(e.get("name"), str))
+        known = sorted(e["name"] for e in named)
         listed = ", ".join(repr(n) for n in known[:20]) or "none"
         more = f" and {len(known) - 20} more" if len(known) > 20 else ""
-        raise InventoryError(
+        raise ConfigError(
             f"no device named {name!r} in {self.path} (names there: {listed}{more}): "
             "check the spelling, or use --id"
         )

@@ -9,8 +9,9 @@ import click
 
 if TYPE_CHECKING:
     _ParamType = click.ParamType[dict[str, Any]]
+    _IdsParamType = click.ParamType[tuple[str, ...]]
 else:  # click < 8.2 has no type parameter at run time
-    _ParamType = click.ParamType
+    _ParamType = _IdsParamType = click.ParamType
 
 __all__ = ["DpIdsParam", "DpsParam", "VERSIONS"]
 
@@ -34,7 +35,7 @@ class DpsParam(_ParamType):
         return {str(dp): v for dp, v in dps.items()}
 
 
-class DpIdsParam(click.ParamType):
+class DpIdsParam(_IdsParamType):
     """DP ids as a comma-separated list: `1,2,3,20`."""
 
     name = "dp-ids"

@@ -7,6 +7,8 @@ import contextlib
 
 import click
 
+from tuyaface_codec.errors import NetworkError
+
 from ..discovery import (
     BROADCAST_PORTS,
     LAN_BROADCAST,
@@ -15,6 +17,7 @@ from ..discovery import (
     Scanner,
     ScanOptions,
 )
+from ._errors import ConfigError
 from ._group import emit_json, json_option, main
 from ._show import table
 
@@ -100,8 +103,15 @@ async def _scan(
     count: int | None,
     found: list[DiscoveredDevice],
 ) -> None:
-    devices = Scanner(options).scan(timeout, wanted_id=wanted_id)
-    async with contextlib.aclosing(devices):
+    scanner = Scanner(options)
+    try:
+        await scanner.open()
+    except NetworkError as exc:
+        raise ConfigError(
+            f"{exc}: another program may hold that port exclusively; stop it, or choose other "
+            "ports (--plain-port, --encrypted-port, --reply-port)"
+        ) from None
+    async with scanner, contextlib.aclosing(scanner.scan(timeout, wanted_id=wanted_id)) as devices:
         async for device in devices:
             found.append(device)
             click.echo(

@@ -13,7 +13,8 @@ import click
 from .._core import DEFAULT_PORT, DEFAULT_TIMEOUT
 from ..async_device import AsyncDevice
 from ..device import Device
-from ._inventory import DEVICES_ENV, Inventory, InventoryError, inventory_path
+from ._errors import ConfigError
+from ._inventory import DEVICES_ENV, Inventory, inventory_path
 from ._options import VERSIONS, DpIdsParam
 
 __all__ = ["KEY_ENV", "Selection", "Target", "device_options"]
@@ -88,7 +89,7 @@ class Selection:
         return None not in (self.dev_id, self.local_key, self.ip, self.version)
 
     def resolve(self) -> Target:
-        """The target; InventoryError (exit 6) or a usage error (exit 2) when incomplete."""
+        """The target; ConfigError (exit 6) or a usage error (exit 2) when incomplete."""
         if self.name is None and self.dev_id is None:
             raise click.UsageError(
                 "say which device: --name NAME (from devices.json), or --id ID with --key, "
@@ -118,7 +119,7 @@ class Selection:
             return inventory.by_id(self.dev_id)
         entry = inventory.by_name(self.name)
         if self.dev_id is not None and entry["id"] != self.dev_id:
-            raise InventoryError(
+            raise ConfigError(
                 f"{self.name!r} is device {entry['id']} in {inventory.path}, not "
                 f"{self.dev_id}: give only one of --name and --id"
             )
@@ -135,7 +136,7 @@ def _field(entry: Mapping[str, Any], name: str) -> str | None:
 
 def _required(dev_id: str, what: str, value: str | None, option: str) -> str:
     if value is None:
-        raise InventoryError(
+        raise ConfigError(
             f"no {what} for device {dev_id}: pass {option}, or find it with `tuyaface scan`"
         )
     return value.strip()
@@ -143,7 +144,7 @@ def _required(dev_id: str, what: str, value: str | None, option: str) -> str:
 
 def _key(dev_id: str, key: str | None) -> str:
     if key is None:
-        raise InventoryError(
+        raise ConfigError(
             f"no local key for device {dev_id}: pass --key, set ${KEY_ENV}, or add \"key\" "
             "to its devices.json entry"
         )
@@ -152,7 +153,7 @@ def _key(dev_id: str, key: str | None) -> str:
     except UnicodeEncodeError:
         size = -1
     if size != _KEY_SIZE:
-        raise InventoryError(
+        raise ConfigError(
             f"the local key for device {dev_id} is not {_KEY_SIZE} plain characters: copy it "
             "again (tinytuya's wizard lists it as \"key\")"
         )
@@ -162,7 +163,7 @@ def _key(dev_id: str, key: str | None) -> str:
 def _version(dev_id: str, version: str | None) -> str:
     tag = _required(dev_id, "protocol version", version, "--version 3.1 ... 3.5")
     if tag not in VERSIONS:
-        raise InventoryError(
+        raise ConfigError(
             f"device {dev_id} has protocol version {tag!r}; tuyaface speaks "
             f"{', '.join(VERSIONS)}: pass --version"
         )

@@ -19,7 +19,9 @@ __all__ = ["simulate"]
 @main.command()
 @click.option("--version", "version", type=click.Choice(VERSIONS), default="3.3", show_default=True)
 @click.option("--id", "dev_id", default="tuyafacesim000000001", show_default=True)
-@click.option("--key", default="0123456789abcdef", show_default=True, help="16-character local key.")
+@click.option(
+    "--key", default="0123456789abcdef", show_default=True, help="16-character local key."
+)
 @click.option("--dps", type=DpsParam(), default='{"1": false}', show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=6668, show_default=True, help="0: the OS picks one.")
