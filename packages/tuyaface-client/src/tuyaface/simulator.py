@@ -58,13 +58,14 @@ if TYPE_CHECKING:
         TransportFactory,
     )
 
-__all__ = ["SimulatedDevice", "SimulatorServer", "SimulatorThread"]
+__all__ = ["CLIENT_WAIT", "SimulatedDevice", "SimulatorServer", "SimulatorThread"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEFAULT_IDLE_TIMEOUT = 30.0  # real devices drop a connection silent for about 30 s
 _START_TIMEOUT = 10.0
+CLIENT_WAIT = 1.0  # how long push / disconnect wait for a client that is still connecting
 _KEPT_REQUESTS = 10_000  # the most recent answered frames kept in `requests`
 
 
@@ -209,13 +210,14 @@ class SimulatedDevice:
 
     # -- acting like a device -----------------------------------------------------------
 
-    async def push(self, dps: DpsInput) -> bool:
-        """Change DPs as a button press would and push them to the client, if one is
-        connected and ready. Returns whether a push was sent."""
+    async def push(self, dps: DpsInput, *, wait: float = CLIENT_WAIT) -> bool:
+        """Change DPs as a button press would and push them to the client. A client that
+        has just connected may not be served yet: wait up to `wait` seconds for one to be
+        ready. Returns whether a push was sent."""
         changed = _dp_dict(dps)
         self.dps.update(changed)
-        connection = self._active
-        if connection is None or connection.session.state is not State.READY:
+        connection = await self._ready_client(wait)
+        if connection is None:
             return False
         self._push(connection.session, changed)
         try:
@@ -224,9 +226,10 @@ class SimulatedDevice:
             return False
         return True
 
-    async def disconnect(self, *, reset: bool = False) -> bool:
-        """Drop the connected client (end of stream, or a reset). Returns whether one was."""
-        connection = self._active
+    async def disconnect(self, *, reset: bool = False, wait: float = CLIENT_WAIT) -> bool:
+        """Drop the client (end of stream, or a reset), waiting up to `wait` seconds for
+        one to be served. Returns whether there was one."""
+        connection = await self._ready_client(wait)
         if connection is None:
             return False
         if reset:
@@ -234,6 +237,18 @@ class SimulatedDevice:
         else:
             await connection.transport.aclose()
         return True
+
+    async def _ready_client(self, wait: float) -> _Connection | None:
+        """The client connection once its session is ready, or None after `wait` s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            connection = self._active
+            if connection is not None and connection.session.state is State.READY:
+                return connection
+            if loop.time() >= deadline:
+                return None
+            await asyncio.sleep(0.002)
 
     # -- one connection ---------------------------------------------------------------
 
@@ -468,13 +483,13 @@ class SimulatorThread:
             raise LocalProtocolError("the simulator thread is not running")
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
-    def push(self, dps: DpsInput) -> bool:
+    def push(self, dps: DpsInput, *, wait: float = CLIENT_WAIT) -> bool:
         """`SimulatedDevice.push` from this thread."""
-        return self.call(self.device.push(dps))
+        return self.call(self.device.push(dps, wait=wait))
 
-    def disconnect(self, *, reset: bool = False) -> bool:
+    def disconnect(self, *, reset: bool = False, wait: float = CLIENT_WAIT) -> bool:
         """`SimulatedDevice.disconnect` from this thread."""
-        return self.call(self.device.disconnect(reset=reset))
+        return self.call(self.device.disconnect(reset=reset, wait=wait))
 
     def start(self) -> SimulatorServer:
         self._thread.start()
