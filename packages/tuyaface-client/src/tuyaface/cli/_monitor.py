@@ -100,8 +100,10 @@ async def _monitor(
 ) -> None:
     async with target.async_device() as device:
         events = device.events()
-        await _first_connection(target, events, printer)
-        printer({"event": "status", "dps": await device.status()})
+        first = await _first_connection(target, events)
+        dps = await device.status()  # before "connected": 3.1 - 3.3 have no handshake
+        printer(event_record(first))
+        printer({"event": "status", "dps": dps})
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(duration):
                 async for event in events:
@@ -110,7 +112,7 @@ async def _monitor(
                         return
 
 
-async def _first_connection(target: Target, events: EventStream, printer: _Printer) -> None:
+async def _first_connection(target: Target, events: EventStream) -> DeviceEvent:
     """Wait for the first connection; its failure is the command's error (and exit code)."""
     bound = 2 * target.timeout + 1.0  # connect, then the 3.4 / 3.5 handshake
     try:
@@ -121,4 +123,4 @@ async def _first_connection(target: Target, events: EventStream, printer: _Print
         raise Timeout(f"could not connect to {where} within {bound:g} s") from None
     if isinstance(event, ConnectFailed):
         raise event.error
-    printer(event_record(event))
+    return event
