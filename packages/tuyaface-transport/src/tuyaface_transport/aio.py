@@ -54,10 +54,11 @@ class _StreamProtocol(asyncio.Protocol):
         self.eof = False
         self.lost = False
         self.error: Exception | None = None
-        self.readable = Wakeup()
-        self.writable = Wakeup()
+        loop = asyncio.get_running_loop()
+        self.readable = Wakeup(loop)
+        self.writable = Wakeup(loop)
         self.paused = False
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -82,6 +83,7 @@ class _StreamProtocol(asyncio.Protocol):
         self.error = exc
         self.readable.wake()
         self.writable.wake()
+        self.readable.close()
         if not self.closed.done():
             self.closed.set_result(None)
 
@@ -113,32 +115,42 @@ class AsyncioTransport:
         self._loop = asyncio.get_running_loop()
         self._closing = False
 
-    def _check_open(self) -> _StreamProtocol:
-        if self._closing:
-            raise TransportClosedError("this connection is closed: open a new one")
-        return self._protocol
+    def _closed_error(self) -> TransportClosedError:
+        return TransportClosedError("this connection is closed: open a new one")
 
     async def send(self, data: bytes) -> None:
-        protocol = self._check_open()
+        protocol = self._protocol
+        if self._closing:
+            raise self._closed_error()
         if protocol.lost:
             raise io_error(protocol.error or BrokenPipeError(), "sending")
         self._transport.write(data)
         while protocol.paused and not protocol.lost:
-            await protocol.writable.wait(self._loop, None)
+            await protocol.writable.wait(None)
 
     async def receive(self, timeout: float | None) -> bytes:
-        protocol = self._check_open()
+        protocol = self._protocol
+        if self._closing:
+            raise self._closed_error()
+        if protocol.chunks:
+            return protocol.take()
         deadline = None if timeout is None else self._loop.time() + timeout
+        readable = protocol.readable
         while True:
-            if protocol.chunks:
-                return protocol.take()
             if protocol.error is not None:
                 raise io_error(protocol.error, "receiving")
             if protocol.eof or protocol.lost:
                 return b""
+            future = readable.arm(deadline)
+            try:
+                woken = await future
+            finally:
+                readable.disarm()
+            if protocol.chunks:
+                return protocol.take()
             if self._closing:
                 raise TransportClosedError("the connection was closed while receiving")
-            if not await protocol.readable.wait(self._loop, deadline):
+            if not woken:
                 raise TransportTimeout(f"nothing received within {timeout} s")
 
     async def aclose(self) -> None:

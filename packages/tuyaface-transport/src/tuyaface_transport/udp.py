@@ -23,7 +23,7 @@ Datagram = tuple[bytes, tuple[str, int]]
 class _DatagramProtocol(asyncio.DatagramProtocol):
     def __init__(self, queue_size: int) -> None:
         self.received: deque[Datagram] = deque(maxlen=queue_size)
-        self.readable = Wakeup()
+        self.readable = Wakeup(asyncio.get_running_loop())
         self.lost = False
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -65,7 +65,7 @@ class DatagramListener:
         while not protocol.received:
             if protocol.lost:
                 raise TransportClosedError("this UDP listener is closed: open a new one")
-            if not await protocol.readable.wait(self._loop, deadline):
+            if not await protocol.readable.wait(deadline):
                 raise TransportTimeout(f"no datagram within {timeout} s")
         return protocol.received.popleft()
 
