@@ -248,3 +248,18 @@ def test_request_arguments_are_checked(tag: str) -> None:
     assert version.build_payload(RequestKind.REFRESH, dev_id="x", t=1, dp_ids=["18", 19]) == (
         b'{"dpId":[18,19]}'
     )
+
+
+@pytest.mark.parametrize("size", [1, 5, 15, 17, 33])
+def test_ecb_refuses_partial_blocks_and_stays_correct(crypto: CryptoBackend, size: int) -> None:
+    """A partial block used to stay buffered in the cryptography backend's shared per-key
+    context and silently shift every later frame under that key."""
+    key = b"partial-block-k!"
+    block = bytes(range(16))
+    reference = crypto.ecb_encrypt(key, block)
+    with pytest.raises(tuyaface_codec.CodecError, match="whole 16-byte blocks"):
+        crypto.ecb_encrypt(key, bytes(size))
+    with pytest.raises(tuyaface_codec.CodecError, match="whole 16-byte blocks"):
+        crypto.ecb_decrypt(key, bytes(size))
+    assert crypto.ecb_encrypt(key, block) == reference
+    assert crypto.ecb_decrypt(key, reference) == block

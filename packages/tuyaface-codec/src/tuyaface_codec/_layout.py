@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import struct
 import zlib
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 import attrs
 
@@ -123,7 +123,7 @@ _TRANS_5C = bytes(x ^ 0x5C for x in range(256))
 
 
 @functools.lru_cache(maxsize=512)
-def _hmac_sha256_pads(key: bytes) -> tuple[Any, Any]:
+def _hmac_sha256_pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
     """SHA-256 states after the key's inner and outer pad blocks (RFC 2104), once per key.
 
     Keying `hmac.new` costs more than hashing a whole frame, so each frame only copies these

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..errors import IntegrityError
+from .backend import require_whole_blocks
 
 __all__ = ["CryptographyBackend"]
 
@@ -17,11 +18,12 @@ _TAG_SIZE = 16
 
 
 @functools.lru_cache(maxsize=512)
-def _ecb_contexts(key: bytes) -> tuple[Any, Any]:
+def _ecb_updates(key: bytes) -> tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]:
     # ECB is stateless between whole blocks, so one encryptor and one decryptor per key
-    # serve every call through update() and are never finalized.
+    # serve every call through update() and are never finalized. A partial block would stay
+    # buffered in the shared context and shift every later call: require_whole_blocks.
     cipher = Cipher(algorithms.AES(key), modes.ECB())
-    return cipher.encryptor(), cipher.decryptor()
+    return cipher.encryptor().update, cipher.decryptor().update
 
 
 @functools.lru_cache(maxsize=512)
@@ -36,10 +38,12 @@ class CryptographyBackend:
     priority = 20
 
     def ecb_encrypt(self, key: bytes, data: bytes) -> bytes:
-        return bytes(_ecb_contexts(key)[0].update(data))
+        require_whole_blocks(data)
+        return _ecb_updates(key)[0](data)
 
     def ecb_decrypt(self, key: bytes, data: bytes) -> bytes:
-        return bytes(_ecb_contexts(key)[1].update(data))
+        require_whole_blocks(data)
+        return _ecb_updates(key)[1](data)
 
     def gcm_encrypt(self, key: bytes, iv: bytes, plaintext: bytes, aad: bytes | None) -> bytes:
         return _gcm(key).encrypt(iv, plaintext, aad or None)

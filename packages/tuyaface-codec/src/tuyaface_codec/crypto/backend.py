@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-__all__ = ["CryptoBackend"]
+from ..errors import CodecError
+
+__all__ = ["CryptoBackend", "require_whole_blocks"]
+
+
+def require_whole_blocks(data: bytes) -> None:
+    """AES-ECB input must be whole 16-byte blocks (pad first); CodecError otherwise."""
+    if len(data) % 16:
+        raise CodecError(f"AES-ECB works on whole 16-byte blocks, got {len(data)} bytes")
 
 
 @runtime_checkable
@@ -18,11 +26,11 @@ class CryptoBackend(Protocol):
     priority: int
 
     def ecb_encrypt(self, key: bytes, data: bytes) -> bytes:
-        """Encrypt whole blocks (no padding) with AES-ECB."""
+        """Encrypt whole blocks (no padding) with AES-ECB; CodecError for a partial block."""
         ...
 
     def ecb_decrypt(self, key: bytes, data: bytes) -> bytes:
-        """Decrypt whole blocks (no unpadding) with AES-ECB."""
+        """Decrypt whole blocks (no unpadding) with AES-ECB; CodecError for a partial block."""
         ...
 
     def gcm_encrypt(self, key: bytes, iv: bytes, plaintext: bytes, aad: bytes | None) -> bytes:
