@@ -10,7 +10,7 @@ from typing import Self
 
 from ._oserror import connect_error, io_error
 from ._socket_timeouts import SocketTimeouts
-from .errors import TransportClosedError
+from .errors import TransportClosedError, TransportTimeout
 
 __all__ = ["RECEIVE_SIZE", "TcpTransport"]
 
@@ -59,6 +59,8 @@ class TcpTransport:
         flags = self._timeouts.before_receive(timeout)
         try:
             return sock.recv(RECEIVE_SIZE, flags)
+        except (BlockingIOError, TimeoutError):
+            raise TransportTimeout(f"nothing received within {timeout} s") from None
         except OSError as exc:
             raise io_error(exc, "receiving") from exc
 

@@ -1,0 +1,82 @@
+"""What only the socket transports do: connect timeouts, IPv6, TCP_NODELAY."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterator
+
+import pytest
+from conftest import TIMEOUT, connect, echo, serving
+
+from tuyaface_transport import (
+    TransportConnectError,
+    TransportConnectTimeout,
+    TransportFactory,
+    TransportTimeout,
+    get_transport,
+)
+
+
+@pytest.fixture
+def full_backlog() -> Iterator[tuple[str, int]]:
+    """A 127.0.0.1 listener that never accepts and whose accept queue is full: the kernel
+    drops further SYNs, so a connect there can only time out."""
+    with contextlib.ExitStack() as stack:
+        listener = stack.enter_context(socket.socket())
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        address = listener.getsockname()
+        for _ in range(8):
+            sock = stack.enter_context(socket.socket())
+            sock.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                sock.connect(address)
+        yield address
+
+
+@pytest.mark.parametrize("name", ["tcp", "asyncio"])
+async def test_connect_timeout(name: str, mode: str, full_backlog: tuple[str, int]) -> None:
+    factory = get_transport(name)
+    host, port = full_backlog
+    with pytest.raises(TransportConnectTimeout) as caught:
+        if mode == "async":
+            await factory.aconnect(host, port, timeout=0.2)
+        else:
+            factory.connect(host, port, timeout=0.2)
+    assert isinstance(caught.value, TransportConnectError)
+    assert isinstance(caught.value, TransportTimeout)
+    assert isinstance(caught.value, TimeoutError)
+
+
+def _ipv6_loopback() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+@pytest.mark.parametrize("name", ["tcp", "asyncio"])
+async def test_ipv6_loopback(name: str, mode: str) -> None:
+    factory = get_transport(name)
+    server = await factory.start_server("::1", 0, echo)
+    async with server:
+        client = await connect(factory, mode, server.address)
+        await client.send(b"six")
+        assert await client.receive_exactly(3) == b"six"
+        await client.close()
+
+
+async def test_nodelay_on_blocking_connections(factory: TransportFactory) -> None:
+    if factory.name == "loopback":
+        pytest.skip("no socket")
+    async with serving(factory, echo) as (host, port):
+        with factory.connect(host, port, timeout=TIMEOUT) as transport:
+            sock = transport._sock  # type: ignore[attr-defined]
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+            assert sock.gettimeout() is None  # blocking; timeouts come from the kernel
