@@ -11,7 +11,7 @@ import pytest
 from legacykit import Recorder, legacy_dict, unreachable_dict
 from simkit import DEV_ID, QUICK, simulator
 
-from tuyaface import NetworkError, SimulatedDevice, TuyaError
+from tuyaface import NetworkError, SimulatedDevice, Timeout, TuyaError
 from tuyaface.tuyaclient import TuyaClient
 from tuyaface_codec import LocalProtocolError
 
@@ -93,6 +93,7 @@ def test_device_initiated_push_reaches_on_status() -> None:
         client.start()
         try:
             assert connection.next() is True
+            client.status()  # a round trip: the simulator has the connection by now
             assert sim.push({"1": False, "7": "scene"})  # a button pressed on the device
             assert pushes.next() == {"devId": DEV_ID, "dps": {"1": False, "7": "scene"}}
         finally:
@@ -106,6 +107,7 @@ def test_on_connection_follows_a_drop_and_the_reconnect() -> None:
         client.start()
         try:
             assert connection.next() is True
+            client.status()  # a round trip: the simulator has the connection by now
             assert sim.disconnect()  # the device drops us
             assert connection.next() is False
             assert connection.next(timeout=6.0) is True  # backoff about 1 s, then back
@@ -136,9 +138,35 @@ def test_stop_is_bounded_while_the_device_does_not_answer() -> None:
     with simulator("3.3", "tcp", dps={"1": True}, answering=False) as sim:
         client = TuyaClient(legacy_dict(sim, timeout=QUICK))
         client.start()
-        with pytest.raises(TuyaError):
+        started = time.monotonic()
+        with pytest.raises(Timeout, match="no answer"):
             client.status()
+        assert time.monotonic() - started < 2.0  # the reply timeout, not the outer bound
         assert stopped(client) < 3.0
+
+
+def test_stop_releases_a_caller_waiting_for_an_answer() -> None:
+    outcome: list[BaseException | dict[str, Any]] = []
+
+    def ask() -> None:
+        try:
+            outcome.append(client.status())
+        except TuyaError as exc:
+            outcome.append(exc)
+
+    with simulator("3.3", "tcp", dps={"1": True}, answering=False) as sim:
+        client = TuyaClient(legacy_dict(sim, timeout=3.0))
+        client.start()
+        asking = threading.Thread(target=ask)
+        asking.start()
+        time.sleep(0.2)  # the request is on its way and unanswered
+        started = time.monotonic()
+        stopped(client)
+        asking.join(3.0)
+        assert not asking.is_alive()
+        assert time.monotonic() - started < 2.0
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], LocalProtocolError)
 
 
 def test_calls_before_start_and_after_stop_say_what_to_do() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import threading
 import time
@@ -27,7 +28,7 @@ from ._legacy import (
     tracking,
     wants_device22,
 )
-from .async_device import AsyncDevice
+from .async_device import AsyncDevice, EventStream
 from .events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
 
 __all__ = ["TuyaClient"]
@@ -38,6 +39,7 @@ T = TypeVar("T")
 StatusCallback = Callable[[dict[str, Any]], object]
 ConnectionCallback = Callable[[bool], object]
 _START_TIMEOUT = 5.0  # for the thread to set up its event loop
+_STOPPED = "this TuyaClient was stopped: create a new one"
 
 
 class TuyaClient(threading.Thread):
@@ -65,6 +67,8 @@ class TuyaClient(threading.Thread):
         self._on_connection = on_connection
         self._loop: asyncio.AbstractEventLoop | None = None
         self._driver: AsyncDevice | None = None
+        self._stop_signal: asyncio.Event | None = None
+        self._calls: set[concurrent.futures.Future[Any]] = set()
         self._running = threading.Event()
         self._stopping = threading.Event()
         self._connected: bool | None = None
@@ -96,20 +100,12 @@ class TuyaClient(threading.Thread):
             return
         deadline = time.monotonic() + self._settings.timeout + 2.0
         self._running.wait(_START_TIMEOUT)
-        loop, driver = self._loop, self._driver
-        if loop is None or driver is None:
-            return
-        if threading.current_thread() is self:  # from a callback: cannot wait for ourselves
-            loop.create_task(driver.aclose())
-            return
-        try:
-            closing = asyncio.run_coroutine_threadsafe(driver.aclose(), loop)
-            closing.result(max(0.0, deadline - time.monotonic()))
-        except RuntimeError:  # the loop already ended
-            pass
-        except concurrent.futures.TimeoutError:
-            log.warning("%s: closing took too long; the thread is left to end by itself", self.name)
-        self.join(max(0.0, deadline - time.monotonic()))
+        loop, stop = self._loop, self._stop_signal
+        if loop is not None and stop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                loop.call_soon_threadsafe(stop.set)
+        if threading.current_thread() is not self:  # (from a callback: it ends after it)
+            self.join(max(0.0, deadline - time.monotonic()))
 
     # -- the thread -------------------------------------------------------------------
 
@@ -118,16 +114,23 @@ class TuyaClient(threading.Thread):
             asyncio.run(self._main())
         finally:
             self._running.clear()
+            for call in list(self._calls):  # scheduled too late to run: release the callers
+                call.cancel()
 
     async def _main(self) -> None:
         close_connection(self.device)  # a device has one connection slot: take it over
         driver = AsyncDevice(**self._settings.options(), device22=wants_device22(self._book))
         self._driver = driver
         self._loop = asyncio.get_running_loop()
-        events = driver.events()
+        self._stop_signal = asyncio.Event()
+        consumer = asyncio.create_task(self._consume(driver.events()))
         self._running.set()
-        if self._stopping.is_set():
-            await driver.aclose()
+        if not self._stopping.is_set():
+            await self._stop_signal.wait()
+        await driver.aclose()  # bounded by the timeout; ends the event stream
+        await asyncio.wait({consumer}, timeout=_START_TIMEOUT)
+
+    async def _consume(self, events: EventStream) -> None:
         async for event in events:
             self._dispatch(event)
 
@@ -163,7 +166,7 @@ class TuyaClient(threading.Thread):
                 "run on the client's thread): hand the work to another thread"
             )
         if self._stopping.is_set():
-            raise LocalProtocolError("this TuyaClient was stopped: create a new one")
+            raise LocalProtocolError(_STOPPED)
         if not self.is_alive() or not self._running.wait(_START_TIMEOUT):
             raise LocalProtocolError("call start() first")
         loop, driver = self._loop, self._driver
@@ -174,12 +177,19 @@ class TuyaClient(threading.Thread):
         with tracking(self._book, driver):
             coroutine = make(driver)
             try:
-                future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+                call = asyncio.run_coroutine_threadsafe(coroutine, loop)
             except RuntimeError:
                 coroutine.close()
-                raise LocalProtocolError("this TuyaClient has stopped: create a new one") from None
+                raise LocalProtocolError(_STOPPED) from None
+            self._calls.add(call)
             try:
-                return future.result(bound)
-            except concurrent.futures.TimeoutError:
-                future.cancel()
+                return call.result(bound)
+            except concurrent.futures.CancelledError:
+                raise LocalProtocolError(_STOPPED) from None
+            except TimeoutError:
+                if call.done():  # the request's own Timeout, raised by AsyncDevice
+                    raise
+                call.cancel()
                 raise Timeout(f"no answer from {driver!r} within {bound:g} s") from None
+            finally:
+                self._calls.discard(call)
