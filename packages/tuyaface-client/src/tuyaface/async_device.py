@@ -55,11 +55,18 @@ _CLOSED = "the device was closed: create a new AsyncDevice"
 
 @attrs.define(eq=False)
 class _Link:
-    """One open connection: the transport, its session, a send lock, and its outcome."""
+    """One open connection: the transport, its session, a send lock, the timer armed for
+    the session's next deadline, and its outcome (`ended` is set when the session closes)."""
 
     transport: AsyncTransport
     session: Session
     send_lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+    ended: asyncio.Future[None] = attrs.field(
+        factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    timer: asyncio.TimerHandle | None = None
+    timer_deadline: float | None = None
+    flushing: asyncio.Task[None] | None = None
     ready: bool = False
     bytes_in: int = 0
     error: TuyaError | None = None
@@ -252,9 +259,10 @@ class AsyncDevice(DeviceBase):
         bound = self._core.timeout * (len(self._results) + 2)
         try:
             self._absorb(link, link.session.take_events())
-            self._wake()
+            self._arm(link)
             await self._flush(link)
-            event = await asyncio.wait_for(future, bound)
+            async with asyncio.timeout(bound):
+                event = await future
         except TimeoutError:
             raise Timeout(f"no answer from {self._core.where} within {bound:g} s") from None
         finally:
@@ -335,50 +343,76 @@ class AsyncDevice(DeviceBase):
         return link
 
     async def _serve(self, link: _Link) -> None:
-        """Feed the session until it ends: bytes as they arrive, timeouts at its deadlines,
-        and a fresh look whenever a caller queued a request (`_wake`)."""
-        session, clock = link.session, self._core.clock
-        loop = asyncio.get_running_loop()
-        self._absorb(link, session.start(clock()))
+        """Run the connection until its session ends: a reader task feeds it bytes as they
+        arrive, a loop timer (`_arm`) its deadlines, and callers write their own requests.
+        Nothing is allocated per request here: no task, no `asyncio.wait`."""
+        session = link.session
+        self._absorb(link, session.start(self._core.clock()))
+        self._arm(link)
         await self._flush(link)
-        receiving: asyncio.Task[bytes] | None = None
+        reader = asyncio.get_running_loop().create_task(self._read(link))
         try:
-            while session.state is not State.CLOSED:
-                if receiving is None:
-                    receiving = loop.create_task(link.transport.receive(None))
-                deadline = session.next_deadline()
-                timeout = None if deadline is None else max(0.0, deadline - clock())
-                self._wakeup = wakeup = loop.create_future()
-                waits: list[asyncio.Future[Any]] = [receiving, wakeup]
-                await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-                if receiving.done():
-                    task, receiving = receiving, None
-                    self._received(link, task)
-                deadline = session.next_deadline()
-                if deadline is not None and clock() >= deadline:
-                    self._absorb(link, session.handle_timeout(clock()))
-                await self._flush(link)
+            waits: list[asyncio.Future[Any]] = [reader, link.ended]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            if reader.done():
+                reader.result()  # a bug in the reader must not pass silently
         finally:
-            self._wakeup = None
-            if receiving is not None:
-                receiving.cancel()
-                with contextlib.suppress(asyncio.CancelledError, OSError):
-                    await receiving
+            self._disarm(link)
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
 
-    def _received(self, link: _Link, task: asyncio.Task[bytes]) -> None:
+    async def _read(self, link: _Link) -> None:
         session, where = link.session, self._core.where
-        try:
-            data = task.result()
-        except OSError as exc:
-            error = lost_error(where, exc, bytes_received=link.bytes_in)
-            self._absorb(link, session.connection_lost(error))
+        receive = link.transport.receive
+        while session.state is not State.CLOSED:
+            try:
+                data = await receive(None)
+            except OSError as exc:
+                error = lost_error(where, exc, bytes_received=link.bytes_in)
+                self._absorb(link, session.connection_lost(error))
+                return
+            if not data:
+                error = lost_error(where, None, bytes_received=link.bytes_in)
+                self._absorb(link, session.connection_lost(error))
+                return
+            link.bytes_in += len(data)
+            self._absorb(link, session.receive_data(data, self._core.clock()))
+            self._arm(link)
+            await self._flush(link)
+
+    def _arm(self, link: _Link) -> None:
+        """Make sure the timer fires by the session's next deadline. A timer already set
+        for an earlier moment stays (it re-arms when it fires), so a stream of requests
+        does not cost a timer each."""
+        deadline = link.session.next_deadline()
+        if deadline is None or link.session.state is State.CLOSED:
             return
-        if not data:
-            error = lost_error(where, None, bytes_received=link.bytes_in)
-            self._absorb(link, session.connection_lost(error))
+        armed = link.timer_deadline
+        if link.timer is not None and armed is not None and armed <= deadline:
             return
-        link.bytes_in += len(data)
-        self._absorb(link, session.receive_data(data, self._core.clock()))
+        if link.timer is not None:
+            link.timer.cancel()
+        delay = max(0.0, deadline - self._core.clock())
+        link.timer = asyncio.get_running_loop().call_later(delay, self._on_deadline, link)
+        link.timer_deadline = deadline
+
+    def _disarm(self, link: _Link) -> None:
+        if link.timer is not None:
+            link.timer.cancel()
+            link.timer = link.timer_deadline = None
+
+    def _on_deadline(self, link: _Link) -> None:
+        link.timer = link.timer_deadline = None
+        session, now = link.session, self._core.clock()
+        deadline = session.next_deadline()
+        if session.state is State.CLOSED or deadline is None:
+            return
+        if now >= deadline:
+            self._absorb(link, session.handle_timeout(now))
+            if not link.ended.done():  # a heartbeat to send
+                link.flushing = asyncio.get_running_loop().create_task(self._flush(link))
+        self._arm(link)
 
     async def _flush(self, link: _Link) -> None:
         async with link.send_lock:
@@ -421,6 +455,8 @@ class AsyncDevice(DeviceBase):
                 self._on_ready(link)
             elif isinstance(event, SessionClosed):
                 link.error = event.error
+                if not link.ended.done():
+                    link.ended.set_result(None)
 
     def _on_ready(self, link: _Link) -> None:
         link.ready = True
