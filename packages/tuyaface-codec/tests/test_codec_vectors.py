@@ -95,14 +95,27 @@ def test_frame_decoder_reads_the_vector_frame(
     assert decoder.buffered == 0
 
 
-@pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=vector_id)
-def test_transcript_session_key(transcript: dict[str, Any], crypto: CryptoBackend) -> None:
-    session_key = protocol(transcript["version"], crypto).session_key(
-        transcript["key"],
-        bytes.fromhex(transcript["local_nonce_hex"]),
-        bytes.fromhex(transcript["remote_nonce_hex"]),
+NEGOTIATIONS = [v for v in all_vectors() if v.get("local_nonce_hex")]
+
+
+@pytest.mark.parametrize("vector", NEGOTIATIONS, ids=vector_id)
+def test_session_key(vector: dict[str, Any], crypto: CryptoBackend) -> None:
+    """Transcripts give `session_key_hex`; the single handshake-step vectors repeat it as
+    `resulting_session_key_hex`."""
+    session_key = protocol(vector["version"], crypto).session_key(
+        vector["key"],
+        bytes.fromhex(vector["local_nonce_hex"]),
+        bytes.fromhex(vector["remote_nonce_hex"]),
     )
-    assert session_key.hex() == transcript["session_key_hex"]
+    expected = vector.get("session_key_hex") or vector["resulting_session_key_hex"]
+    assert session_key.hex() == expected
+
+
+def test_wire_payloads_given_in_ascii_are_in_the_frame() -> None:
+    found = [v for v in FRAMES if v.get("wire_payload_ascii")]
+    assert found
+    for vector in found:
+        assert vector["wire_payload_ascii"].encode("ascii") in frame_bytes(vector)
 
 
 @pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=vector_id)
