@@ -19,6 +19,7 @@ from tuyaface_codec import Command, DeviceError, LocalProtocolError, TuyaError
 from tuyaface_codec.keys import as_key, require_key
 
 from ._core import DEFAULT_PORT, DEFAULT_TIMEOUT, DeviceBase
+from ._types import DpsInput
 from .device import Device
 
 __all__ = [
@@ -205,7 +206,7 @@ def status(device: LegacyDict) -> dict[str, Any]:
     return message
 
 
-def set_status(device: LegacyDict, dps: Mapping[str | int, Any]) -> bool:
+def set_status(device: LegacyDict, dps: DpsInput) -> bool:
     """Set DPs, e.g. `{"1": True}`, and wait for the device's acknowledgement. True when
     acknowledged; raises a `TuyaError` otherwise."""
     _call(device, lambda driver: driver.set_status(dps))

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from tuyaface_codec import LocalProtocolError, Timeout
@@ -28,6 +28,7 @@ from ._legacy import (
     tracking,
     wants_device22,
 )
+from ._types import DpsInput
 from .async_device import AsyncDevice, EventStream
 from .events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
 
@@ -82,7 +83,7 @@ class TuyaClient(threading.Thread):
         self._book["status"] = message
         return message
 
-    def set_status(self, dps: Mapping[str | int, Any]) -> dict[str, Any]:
+    def set_status(self, dps: DpsInput) -> dict[str, Any]:
         """Set DPs and wait for the acknowledgement; returns `{"devId", "dps": <as set>}`.
         The device's own report follows through `on_status`."""
         values = {str(dp): value for dp, value in dps.items()}
