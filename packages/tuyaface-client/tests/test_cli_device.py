@@ -198,18 +198,19 @@ def write(path: Path, data: Any) -> str:
     return str(path)
 
 
-def test_name_from_devices_option_env_and_current_folder(tmp_path: Path) -> None:
+def test_name_from_devices_option_env_and_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with tcp_simulator("3.3", dps={"1": True}) as sim:
         path = write(tmp_path / "devices.json", inventory(sim))
         port = ["--port", str(sim.port)]
         by_option = run("status", "--name", "Desk plug", "--devices", path, *port, "--json")
         by_env = run("status", "--name", "desk PLUG", *port, env={"TUYAFACE_DEVICES": path})
-        runner = CliRunner()
-        with runner.isolated_filesystem(temp_dir=tmp_path) as here:
-            write(Path(here) / "devices.json", inventory(sim))
-            by_cwd = runner.invoke(
-                main, ["status", "--id", DEV_ID, *port], env=ENV_CLEAN, prog_name="tuyaface"
-            )
+        here = tmp_path / "here"
+        here.mkdir()
+        write(here / "devices.json", inventory(sim))
+        monkeypatch.chdir(here)
+        by_cwd = run("status", "--id", DEV_ID, *port)
     assert by_option.exit_code == 0, by_option.output
     assert json.loads(by_option.stdout)["name"] == "Desk plug"
     assert json.loads(by_option.stdout)["dps"] == {"1": True}
