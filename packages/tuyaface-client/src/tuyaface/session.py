@@ -88,7 +88,9 @@ def local_key_bytes(value: KeyLike) -> bytes:
     return require_key(as_key(value))
 
 
-@attrs.define(eq=False)
+# on_setattr=NO_OP: the converter runs in __init__ only. Otherwise attrs routes every
+# attribute assignment through a Python-level __setattr__ (a dozen per round trip).
+@attrs.define(eq=False, on_setattr=attrs.setters.NO_OP)
 class Session:
     """The protocol state of one TCP connection, for either role."""
 
