@@ -16,9 +16,8 @@ import logging
 import socket
 import struct
 from collections.abc import Callable
-from types import TracebackType
-from typing import Self
 
+from ._closing import AsyncClosing
 from ._handlers import HandlerTasks
 from ._oserror import connect_error, io_error, listen_error
 from ._wakeup import Wakeup
@@ -106,7 +105,7 @@ class _StreamProtocol(asyncio.Protocol):
         return data
 
 
-class AsyncioTransport:
+class AsyncioTransport(AsyncClosing):
     """An asyncio TCP connection behind the `AsyncTransport` interface."""
 
     def __init__(self, protocol: _StreamProtocol) -> None:
@@ -176,17 +175,6 @@ class AsyncioTransport:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self._transport.abort()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     def __repr__(self) -> str:
         peer = self._transport.get_extra_info("peername")
         return f"<AsyncioTransport peer={peer} {'closed' if self._closing else 'open'}>"
@@ -204,7 +192,7 @@ async def open_connection(host: str, port: int, *, timeout: float) -> AsyncioTra
     return AsyncioTransport(protocol)
 
 
-class AsyncioServer:
+class AsyncioServer(AsyncClosing):
     """A listening asyncio TCP server; each connection runs the handler in its own task."""
 
     def __init__(self, handler: Handler) -> None:
@@ -258,15 +246,8 @@ class AsyncioServer:
             await asyncio.wait([protocol.closed for protocol in self._live])
             await self._handlers.wait()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """Close and wait until closed."""
         self.close()
         await self.wait_closed()
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 import socket
 import struct
-from types import TracebackType
-from typing import Self
 
+from ._closing import Closing
 from ._oserror import connect_error, io_error
 from ._socket_timeouts import SocketTimeouts
 from .errors import TransportClosedError, TransportTimeout
@@ -19,7 +18,7 @@ logger = logging.getLogger(__name__)
 RECEIVE_SIZE = 65536
 
 
-class TcpTransport:
+class TcpTransport(Closing):
     """A connected blocking TCP socket behind the `Transport` interface.
 
     `send_timeout` bounds `send` when the peer stops reading (None: no bound).
@@ -73,17 +72,6 @@ class TcpTransport:
         """Close with a reset (RST) instead of an orderly end of stream."""
         if self._sock is not None:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
         self.close()
 
     def __repr__(self) -> str:

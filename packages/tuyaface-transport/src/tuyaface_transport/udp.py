@@ -6,9 +6,8 @@ import asyncio
 import logging
 import socket
 from collections import deque
-from types import TracebackType
-from typing import Self
 
+from ._closing import AsyncClosing
 from ._oserror import listen_error
 from ._wakeup import Wakeup
 from .errors import TransportClosedError, TransportError, TransportTimeout
@@ -41,7 +40,7 @@ class _DatagramProtocol(asyncio.DatagramProtocol):
             self.closed.set_result(None)
 
 
-class DatagramListener:
+class DatagramListener(AsyncClosing):
     """Receives datagrams on a bound UDP socket and sends datagrams to chosen addresses.
 
     Keeps the newest `queue_size` datagrams that nobody has received yet.
@@ -82,17 +81,6 @@ class DatagramListener:
         """Close and wait until the socket is released."""
         self._transport.close()
         await self._protocol.closed
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 def _bound_socket(host: str, port: int, *, reuse_port: bool, broadcast: bool) -> socket.socket:

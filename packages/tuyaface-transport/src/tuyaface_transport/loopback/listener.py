@@ -7,9 +7,8 @@ import contextlib
 import itertools
 import logging
 import threading
-from types import TracebackType
-from typing import Self
 
+from .._closing import AsyncClosing, Closing
 from .._handlers import HandlerTasks
 from ..errors import TransportClosedError, TransportConnectError, TransportError
 from ..interfaces import Handler
@@ -54,7 +53,7 @@ def get_listener(name: str, port: int) -> LoopbackListener:
     return listener
 
 
-class LoopbackListener:
+class LoopbackListener(Closing, AsyncClosing):
     """Accepts in-memory connections at (name, port); port 0 picks a free fake port.
 
     Serve them with `serve(handler)` (asyncio, like `start_server`) or take them one by one
@@ -198,26 +197,8 @@ class LoopbackListener:
             await asyncio.sleep(0)  # connections handed over just before closing
             await self._handlers.wait()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """Close and wait until closed."""
         self.close()
         await self.wait_closed()
 

@@ -6,9 +6,7 @@ so a blocking client in a thread can talk to an asyncio server and the other way
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
+from .._closing import AsyncClosing, Closing
 from ._connection import Side, connect_sides
 from .faults import FaultPlan
 
@@ -33,7 +31,7 @@ class _LoopbackBase:
         return f"<{type(self).__name__} {'closed' if self._side.closed else 'open'}>"
 
 
-class LoopbackTransport(_LoopbackBase):
+class LoopbackTransport(_LoopbackBase, Closing):
     """The blocking view of one side of an in-memory connection."""
 
     __slots__ = ()
@@ -51,19 +49,8 @@ class LoopbackTransport(_LoopbackBase):
         """The asyncio view of the same side."""
         return AsyncLoopbackTransport(self._side)
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncLoopbackTransport(_LoopbackBase):
+class AsyncLoopbackTransport(_LoopbackBase, AsyncClosing):
     """The asyncio view of one side of an in-memory connection."""
 
     __slots__ = ()
@@ -80,17 +67,6 @@ class AsyncLoopbackTransport(_LoopbackBase):
     def as_sync(self) -> LoopbackTransport:
         """The blocking view of the same side."""
         return LoopbackTransport(self._side)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 def loopback_pair(
