@@ -89,3 +89,11 @@ async def test_a_waiting_receive_ends_when_closed() -> None:
     listener.close()
     with pytest.raises(TransportClosedError):
         await waiting
+
+
+def test_local_address_facing() -> None:
+    from tuyaface_transport import local_address_facing
+
+    assert local_address_facing("127.0.0.1") == "127.0.0.1"
+    with pytest.raises(TransportError, match="no local address"):
+        local_address_facing("255.255.255.255")  # broadcast without SO_BROADCAST

@@ -27,7 +27,7 @@ from .loopback import (
     loopback_pair,
 )
 from .plugins import BUILTIN_PLUGINS, get_transport, make_plugin_manager, transports
-from .udp import DatagramListener, open_datagram_listener
+from .udp import DatagramListener, local_address_facing, open_datagram_listener
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -54,6 +54,7 @@ __all__ = [
     "get_transport",
     "hookimpl",
     "hookspec",
+    "local_address_facing",
     "loopback_pair",
     "make_plugin_manager",
     "open_datagram_listener",
