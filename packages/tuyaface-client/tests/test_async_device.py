@@ -148,7 +148,8 @@ async def test_concurrent_callers_share_one_connection(version: str) -> None:
         assert results[8:] == [r for r in results[8:] if set(r) == {"1", "2"}]
         assert simulated.connections == 1
         assert simulated.dps["2"] == 7  # sent in order, one at a time
-        assert len(simulated.requests) == 16
+        answered = [f for f in simulated.requests if f.cmd != Command.HEART_BEAT]
+        assert len(answered) == 16
 
 
 async def test_heartbeats_run_by_themselves() -> None:
@@ -207,3 +208,21 @@ def test_no_io_before_first_use() -> None:
     assert not device.connected
     assert repr(device) == f"<AsyncDevice device {DEV_ID} at nothing-listens-here:6668 v3.5>"
     asyncio.run(device.aclose())
+
+
+async def test_a_device_that_drops_us_at_once_is_a_connect_failure_not_a_connection() -> None:
+    sleep = FakeSleep()
+    backoff = Backoff(random=lambda: 0.5)
+    async with serving("3.3") as (simulated, server):
+        holder = await get_transport("loopback").aconnect(server.host, server.port, timeout=1.0)
+        await asyncio.sleep(0.01)  # the simulator serves the holder: its one slot is taken
+        device = device_for(server, sleep=sleep, backoff=backoff)
+        events = device.events()
+        failures = [await next_of(events, *DEVICE_EVENTS) for _ in range(3)]
+        assert all(isinstance(f, ConnectFailed) for f in failures)
+        assert all(isinstance(f.error, DeviceBusyError) for f in failures)
+        assert [f.retry_in for f in failures] == [1, 2, 4]
+        await holder.aclose()
+        await next_of(events, Connected)
+        await device.aclose()
+        assert simulated.refused >= 3

@@ -68,6 +68,7 @@ class _Link:
     timer_deadline: float | None = None
     flushing: asyncio.Task[None] | None = None
     ready: bool = False
+    probe: int | None = None
     bytes_in: int = 0
     error: TuyaError | None = None
 
@@ -445,7 +446,9 @@ class AsyncDevice(DeviceBase):
     def _absorb(self, link: _Link, events: list[Event]) -> None:
         self._core.absorb(link.session, events)
         for event in events:
-            if isinstance(event, RequestDone | RequestFailed):
+            if isinstance(event, RequestDone | RequestFailed) and event.request_id == link.probe:
+                self._probed(link, event)
+            elif isinstance(event, RequestDone | RequestFailed):
                 future = self._results.get(event.request_id)
                 if future is not None and not future.done():
                     future.set_result(event)
@@ -454,11 +457,29 @@ class AsyncDevice(DeviceBase):
             elif isinstance(event, Ready):
                 self._on_ready(link)
             elif isinstance(event, SessionClosed):
-                link.error = event.error
+                link.error = event.error or link.error
                 if not link.ended.done():
                     link.ended.set_result(None)
 
     def _on_ready(self, link: _Link) -> None:
+        if link.session.protocol.needs_handshake:
+            self._established(link)
+            return
+        # Without a handshake nothing shows yet that the device accepted us: a device whose
+        # one slot is taken drops the connection at once. Count it as connected once it
+        # has answered a heartbeat, so that such drops are connect failures (with growing
+        # backoff), not connections.
+        link.probe = link.session.request(RequestKind.HEARTBEAT, self._core.clock())
+
+    def _probed(self, link: _Link, event: RequestDone | RequestFailed) -> None:
+        link.probe = None
+        if isinstance(event, RequestDone):
+            self._established(link)
+            return
+        link.error = event.error
+        self._absorb(link, link.session.close())
+
+    def _established(self, link: _Link) -> None:
         link.ready = True
         self._backoff.reset()
         attempt, self._attempt = self._attempt, None
