@@ -95,5 +95,4 @@ def test_local_address_facing() -> None:
     from tuyaface_transport import local_address_facing
 
     assert local_address_facing("127.0.0.1") == "127.0.0.1"
-    with pytest.raises(TransportError, match="no local address"):
-        local_address_facing("255.255.255.255")  # broadcast without SO_BROADCAST
+    assert local_address_facing("127.255.255.255") == "127.0.0.1"  # broadcast is allowed

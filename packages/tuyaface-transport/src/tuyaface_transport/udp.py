@@ -139,18 +139,3 @@ def local_address_facing(host: str) -> str:
                 f"no local address reaches {host} ({exc}): check the network"
             ) from exc
         return str(sock.getsockname()[0])
-
-
-def local_address_facing(address: str) -> str:
-    """The local IPv4 address that datagrams to `address` leave from (e.g. for a reply
-    address). Nothing is sent: connecting a UDP socket only picks the route.
-    `TransportError` when there is no route."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.connect((address, 9))
-            host: str = sock.getsockname()[0]
-        except OSError as exc:
-            raise TransportError(
-                f"no local address routes to {address} ({exc}): check the network or the address"
-            ) from exc
-    return host
