@@ -80,6 +80,7 @@ class _Connection:
     transport: AsyncTransport
     session: Session
     lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+    queued: int = 0  # requests handed to `_answer_in_order` and not answered yet
 
     async def flush(self) -> None:
         async with self.lock:
@@ -299,7 +300,11 @@ class SimulatedDevice:
         session = connection.session
         for event in session.receive_data(data, now):
             if isinstance(event, IncomingRequest):
-                answers.put_nowait((event.frame, now + self.reply_delay))
+                if self.reply_delay or connection.queued:
+                    connection.queued += 1
+                    answers.put_nowait((event.frame, now + self.reply_delay))
+                else:  # nothing to wait for: answer now, without a hop through the queue
+                    self._answer(session, event.frame)
             elif isinstance(event, UnreadableFrame):
                 self._unreadable(session, event.error, data)
             elif isinstance(event, SessionClosed):
@@ -311,16 +316,21 @@ class SimulatedDevice:
         loop = asyncio.get_running_loop()
         while True:
             frame, due = await answers.get()
-            if due > loop.time():
-                await asyncio.sleep(due - loop.time())
-            handler = _HANDLERS.get(frame.cmd)
-            if handler is None:
-                log.debug("%s: ignored cmd %d", self.dev_id, frame.cmd)
-                continue
-            if connection.session.state is State.READY:
-                self.requests.append(frame)
-                handler(self, connection.session, frame)
+            try:
+                if due > loop.time():
+                    await asyncio.sleep(due - loop.time())
+                self._answer(connection.session, frame)
                 await connection.flush()
+            finally:
+                connection.queued -= 1
+
+    def _answer(self, session: Session, frame: Frame) -> None:
+        handler = _HANDLERS.get(frame.cmd)
+        if handler is None:
+            log.debug("%s: ignored cmd %d", self.dev_id, frame.cmd)
+        elif session.state is State.READY:
+            self.requests.append(frame)
+            handler(self, session, frame)
 
     def _on_status(self, session: Session, frame: Frame) -> None:
         if self._answered_error(session, frame):
