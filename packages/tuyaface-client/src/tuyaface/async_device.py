@@ -284,11 +284,12 @@ class AsyncDevice(DeviceBase):
             attempt = self._attempt
             self._wake()  # cut a backoff pause short: someone is waiting
             bound = 2 * self._core.timeout + 1.0  # connect, then the 3.4 / 3.5 handshake
-            try:
-                link = await asyncio.wait_for(asyncio.shield(attempt), bound)
-            except TimeoutError:
+            # (asyncio.wait, not wait_for: the attempt's own error may be our Timeout)
+            finished, _ = await asyncio.wait([attempt], timeout=bound)
+            if not finished:
                 where = self._core.where
-                raise Timeout(f"could not connect to {where} within {bound:g} s") from None
+                raise Timeout(f"could not connect to {where} within {bound:g} s")
+            link = attempt.result()
             if link.session.state is State.READY:
                 return link
         raise LocalProtocolError(f"{self._core.where} keeps dropping the connection")
