@@ -341,8 +341,17 @@ class AsyncDevice(DeviceBase):
             self._link = None
             await transport.aclose()
         if not link.ready:
-            self._fail_attempt(link.error or LocalProtocolError("the connection ended"))
+            self._fail_attempt(self._not_established(link))
         return link
+
+    def _not_established(self, link: _Link) -> TuyaError:
+        error = link.error or LocalProtocolError("the connection ended")
+        if link.probe is not None and isinstance(error, Timeout):
+            error = Timeout(
+                f"no answer from {self._core.where} within {self._core.timeout:g} s of "
+                "connecting: is the protocol version right?"
+            )
+        return error
 
     async def _serve(self, link: _Link) -> None:
         """Run the connection until its session ends: a reader task feeds it bytes as they
