@@ -7,7 +7,7 @@ import itertools
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from codec_support import BUILTIN_VERSIONS, flip, protocol
@@ -28,24 +28,40 @@ from tuyaface_codec import (
 KEY = b"0123456789abcdef"
 
 
-def _vector_streams() -> list[tuple[str, bool, bytes | None, list[bytes]]]:
-    """Vector frames grouped by (version, direction, key): each group is one device's talk."""
+class Stream(NamedTuple):
+    """Vector frames of one version, direction and key: one side of a conversation."""
+
+    tag: str
+    device: bool
+    key: bytes | None
+    wires: list[bytes]
+
+    def decoder(self, crypto: CryptoBackend) -> FrameDecoder:
+        return FrameDecoder(protocol(self.tag, crypto), key=self.key, from_device=self.device)
+
+    def expected(self, crypto: CryptoBackend) -> list[Frame]:
+        """The one-shot decode every other way of feeding must match."""
+        frames = self.decoder(crypto).feed(b"".join(self.wires))
+        assert len(frames) == len(self.wires)
+        return frames
+
+
+def _vector_streams() -> list[Stream]:
     groups: dict[tuple[str, bool, bytes | None], list[bytes]] = defaultdict(list)
     for vector in frame_vectors():
         if vector["cmd"] in (3, 4, 5):
             continue  # handshake frames use the local key, the rest the session key
         device = from_device(vector)
         groups[(vector["version"], device, frame_key(vector))].append(frame_bytes(vector))
-    return [(version, device, key, wires[:5]) for (version, device, key), wires in groups.items()]
+    return [Stream(tag, device, key, wires[:5]) for (tag, device, key), wires in groups.items()]
 
 
 STREAMS = _vector_streams()
 
 
-def _stream_id(stream: tuple[str, bool, bytes | None, list[bytes]]) -> str:
-    version, device, key, wires = stream
-    role = "device" if device else "client"
-    return f"{version}-{role}-{len(wires)}frames-{(key or b'').hex()[:6]}"
+def _stream_id(stream: Stream) -> str:
+    role = "device" if stream.device else "client"
+    return f"{stream.tag}-{role}-{len(stream.wires)}frames-{(stream.key or b'').hex()[:6]}"
 
 
 def decoder_for(version: Protocol, key: bytes | None, device: bool, **kwargs: Any) -> FrameDecoder:
@@ -81,22 +97,17 @@ def cut(data: bytes, points: Sequence[int]) -> list[bytes]:
 
 
 @pytest.mark.parametrize("stream", STREAMS, ids=_stream_id)
-def test_split_invariance_on_vector_streams(
-    stream: tuple[str, bool, bytes | None, list[bytes]], crypto: CryptoBackend
-) -> None:
+def test_split_invariance_on_vector_streams(stream: Stream, crypto: CryptoBackend) -> None:
     """R2: one-shot, every single cut, random 2-16 pieces and byte at a time agree."""
-    tag, device, key, wires = stream
-    version = protocol(tag, crypto)
-    data = b"".join(wires)
-    expected = decoder_for(version, key, device).feed(data)
-    assert len(expected) == len(wires)
+    data = b"".join(stream.wires)
+    expected = stream.expected(crypto)
     for position in range(len(data) + 1):
-        assert feed_all(decoder_for(version, key, device), cut(data, [position])) == expected
+        assert feed_all(stream.decoder(crypto), cut(data, [position])) == expected
     rng = random.Random(len(data))
     for _ in range(50):
         points = rng.sample(range(1, len(data)), rng.randint(1, 15))
-        assert feed_all(decoder_for(version, key, device), cut(data, points)) == expected
-    one_byte = decoder_for(version, key, device)
+        assert feed_all(stream.decoder(crypto), cut(data, points)) == expected
+    one_byte = stream.decoder(crypto)
     assert feed_all(one_byte, (data[i : i + 1] for i in range(len(data)))) == expected
     assert one_byte.buffered == 0
 
@@ -151,38 +162,31 @@ def _garbage(prefix: bytes) -> st.SearchStrategy[bytes]:
 @pytest.mark.parametrize("stream", STREAMS, ids=_stream_id)
 @given(data=st.data())
 def test_resync_over_garbage_between_frames(
-    stream: tuple[str, bool, bytes | None, list[bytes]],
-    crypto: CryptoBackend,
-    data: st.DataObject,
+    stream: Stream, crypto: CryptoBackend, data: st.DataObject
 ) -> None:
     """R3: 0-64 garbage bytes before, between and after frames: every frame still comes out."""
-    tag, device, key, wires = stream
-    version = protocol(tag, crypto)
-    garbage = _garbage(version.layout.prefix)
+    garbage = _garbage(protocol(stream.tag, crypto).layout.prefix)
     pieces = [data.draw(garbage)]
-    for wire in wires:
+    for wire in stream.wires:
         pieces += [wire, data.draw(garbage)]
     noisy = b"".join(pieces)
-    expected = decoder_for(version, key, device).feed(b"".join(wires))
-    assert decoder_for(version, key, device).feed(noisy) == expected
+    expected = stream.expected(crypto)
+    assert stream.decoder(crypto).feed(noisy) == expected
     points = data.draw(st.lists(st.integers(1, len(noisy) - 1), max_size=15))
-    assert feed_all(decoder_for(version, key, device), cut(noisy, points)) == expected
+    assert feed_all(stream.decoder(crypto), cut(noisy, points)) == expected
 
 
 @pytest.mark.parametrize("stream", STREAMS, ids=_stream_id)
-def test_resync_after_a_corrupted_frame(
-    stream: tuple[str, bool, bytes | None, list[bytes]], crypto: CryptoBackend
-) -> None:
+def test_resync_after_a_corrupted_frame(stream: Stream, crypto: CryptoBackend) -> None:
     """A damaged frame raises once; the frames before and after it still come out, in order."""
-    tag, device, key, wires = stream
-    version = protocol(tag, crypto)
-    expected = decoder_for(version, key, device).feed(b"".join(wires))
+    wires = stream.wires
+    expected = stream.expected(crypto)
     for bad in range(len(wires)):
         damaged = flip(wires[bad], len(wires[bad]) * 8 - 64)  # inside the trailer / tag
         stream_bytes = b"".join([*wires[:bad], damaged, *wires[bad + 1 :]])
         sevens = [stream_bytes[i : i + 7] for i in range(0, len(stream_bytes), 7)]
         for chunks in ([stream_bytes], sevens):
-            frames, errors = drain(decoder_for(version, key, device), chunks)
+            frames, errors = drain(stream.decoder(crypto), chunks)
             assert frames == expected[:bad] + expected[bad + 1 :]
             assert len(errors) == 1 and isinstance(errors[0], IntegrityError)
 
