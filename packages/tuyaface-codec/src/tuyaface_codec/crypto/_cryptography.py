@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..errors import IntegrityError
-from .backend import require_whole_blocks
+from .backend import partial_block_error
 
 __all__ = ["CryptographyBackend"]
 
@@ -21,7 +21,7 @@ _TAG_SIZE = 16
 def _ecb_updates(key: bytes) -> tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]:
     # ECB is stateless between whole blocks, so one encryptor and one decryptor per key
     # serve every call through update() and are never finalized. A partial block would stay
-    # buffered in the shared context and shift every later call: require_whole_blocks.
+    # buffered in the shared context and shift every later call, hence the length checks.
     cipher = Cipher(algorithms.AES(key), modes.ECB())
     return cipher.encryptor().update, cipher.decryptor().update
 
@@ -38,11 +38,13 @@ class CryptographyBackend:
     priority = 20
 
     def ecb_encrypt(self, key: bytes, data: bytes) -> bytes:
-        require_whole_blocks(data)
+        if len(data) % 16:
+            raise partial_block_error(data)
         return _ecb_updates(key)[0](data)
 
     def ecb_decrypt(self, key: bytes, data: bytes) -> bytes:
-        require_whole_blocks(data)
+        if len(data) % 16:
+            raise partial_block_error(data)
         return _ecb_updates(key)[1](data)
 
     def gcm_encrypt(self, key: bytes, iv: bytes, plaintext: bytes, aad: bytes | None) -> bytes:

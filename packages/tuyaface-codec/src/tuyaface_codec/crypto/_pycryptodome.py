@@ -8,7 +8,7 @@ from typing import Any
 from Crypto.Cipher import AES
 
 from ..errors import IntegrityError
-from .backend import require_whole_blocks
+from .backend import partial_block_error
 
 __all__ = ["PycryptodomeBackend"]
 
@@ -28,11 +28,13 @@ class PycryptodomeBackend:
     priority = 10
 
     def ecb_encrypt(self, key: bytes, data: bytes) -> bytes:
-        require_whole_blocks(data)
+        if len(data) % 16:
+            raise partial_block_error(data)
         return bytes(_ecb(key).encrypt(data))
 
     def ecb_decrypt(self, key: bytes, data: bytes) -> bytes:
-        require_whole_blocks(data)
+        if len(data) % 16:
+            raise partial_block_error(data)
         return bytes(_ecb(key).decrypt(data))
 
     def gcm_encrypt(self, key: bytes, iv: bytes, plaintext: bytes, aad: bytes | None) -> bytes:

@@ -6,13 +6,12 @@ from typing import Protocol, runtime_checkable
 
 from ..errors import CodecError
 
-__all__ = ["CryptoBackend", "require_whole_blocks"]
+__all__ = ["CryptoBackend", "partial_block_error"]
 
 
-def require_whole_blocks(data: bytes) -> None:
-    """AES-ECB input must be whole 16-byte blocks (pad first); CodecError otherwise."""
-    if len(data) % 16:
-        raise CodecError(f"AES-ECB works on whole 16-byte blocks, got {len(data)} bytes")
+def partial_block_error(data: bytes) -> CodecError:
+    """What a backend raises for AES-ECB input that is not whole 16-byte blocks."""
+    return CodecError(f"AES-ECB works on whole 16-byte blocks (pad first), got {len(data)} bytes")
 
 
 @runtime_checkable
