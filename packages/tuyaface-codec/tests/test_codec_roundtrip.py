@@ -263,3 +263,13 @@ def test_ecb_refuses_partial_blocks_and_stays_correct(crypto: CryptoBackend, siz
         crypto.ecb_decrypt(key, bytes(size))
     assert crypto.ecb_encrypt(key, block) == reference
     assert crypto.ecb_decrypt(key, reference) == block
+
+
+def test_a_key_outside_latin_1_is_refused_without_quoting_it() -> None:
+    key = "0123456789abcde\u20ac"
+    with pytest.raises(LocalProtocolError) as caught:
+        get_protocol("3.3").encode_frame(Frame(1, 7, b"{}"), key=key)
+    assert "\u20ac" not in str(caught.value) and "20ac" not in str(caught.value).lower()
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    with pytest.raises(LocalProtocolError):
+        tuyaface_codec.FrameDecoder(get_protocol("3.3"), key=key, from_device=True)

@@ -15,7 +15,13 @@ def as_key(key: KeyLike | None) -> bytes | None:
     """16 raw bytes from bytes or a 16-character string (used as Latin-1, never hex)."""
     if key is None:
         return None
-    raw = key.encode("latin-1") if isinstance(key, str) else bytes(key)
+    try:
+        raw = key.encode("latin-1") if isinstance(key, str) else bytes(key)
+    except UnicodeEncodeError:
+        # The UnicodeEncodeError text would quote the key's character: never show it.
+        raise LocalProtocolError(
+            "a local key is 16 plain characters (Latin-1); copy the device's local key again"
+        ) from None
     if len(raw) != KEY_SIZE:
         raise LocalProtocolError(
             f"a local key is {KEY_SIZE} characters, this one has {len(raw)}: "
