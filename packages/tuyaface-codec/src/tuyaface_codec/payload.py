@@ -40,6 +40,11 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
                 raise ValueError(f"extra data after the object at char {end}")
         else:
             value = _DECODER.decode(text)
+    except UnicodeDecodeError as exc:  # its text would quote a byte of the payload
+        raise PayloadError(
+            f"device sent a payload that is not UTF-8 text (at byte {exc.start}): "
+            "wrong local key or protocol version?"
+        ) from None
     except (ValueError, RecursionError) as exc:
         raise PayloadError(f"device sent a payload that is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
