@@ -73,6 +73,11 @@ class _Link:
     error: TuyaError | None = None
 
 
+def _give_up(future: asyncio.Future[Any], where: str, bound: float) -> None:
+    if not future.done():
+        future.set_exception(Timeout(f"no answer from {where} within {bound:g} s"))
+
+
 class EventStream:
     """`async for event in device.events()`: pushes and connection changes, from the moment
     `events()` was called until the device is closed (or `aclose()` on the stream)."""
@@ -251,22 +256,25 @@ class AsyncDevice(DeviceBase):
     # -- callers ----------------------------------------------------------------------
 
     async def _call(self, kind: RequestKind, **request: Any) -> dict[str, Any]:
-        link = await self._connection()
+        link = self._link if self.connected else None
+        if link is None:
+            link = await self._connection()
         loop = asyncio.get_running_loop()
         request_id = link.session.request(kind, self._core.clock(), **request)
         future: asyncio.Future[RequestDone | RequestFailed] = loop.create_future()
         self._results[request_id] = future
+        # The session's reply deadline ends the request; this bound is a safety net only.
         # Queued requests wait for those ahead of them, each bounded by the reply timeout.
+        # (A bare timer on the future: asyncio.timeout costs several times more per call.)
         bound = self._core.timeout * (len(self._results) + 2)
+        guard = loop.call_later(bound, _give_up, future, self._core.where, bound)
         try:
             self._absorb(link, link.session.take_events())
             self._arm(link)
             await self._flush(link)
-            async with asyncio.timeout(bound):
-                event = await future
-        except TimeoutError:
-            raise Timeout(f"no answer from {self._core.where} within {bound:g} s") from None
+            event = await future
         finally:
+            guard.cancel()
             self._results.pop(request_id, None)
         return outcome(event)
 
@@ -426,6 +434,8 @@ class AsyncDevice(DeviceBase):
         self._arm(link)
 
     async def _flush(self, link: _Link) -> None:
+        if not link.session.wants_to_send:
+            return
         async with link.send_lock:
             data = link.session.data_to_send()
             if not data:

@@ -146,6 +146,11 @@ class Session:
             self.state = State.HANDSHAKING
         return self._take_events()
 
+    @property
+    def wants_to_send(self) -> bool:
+        """True when `data_to_send()` has bytes."""
+        return bool(self._outbound)
+
     def data_to_send(self) -> bytes:
         """Bytes the driver must write to the connection now."""
         data = bytes(self._outbound)
