@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -185,7 +186,9 @@ class Device(DeviceBase):
             bounds = [d for d in (deadline, until) if d is not None]
             if not bounds:  # pragma: no cover - a pending request always has a deadline
                 raise LocalProtocolError("waiting with no deadline: this is a bug")
-            self._receive(link, min(bounds) - now)
+            # Whole milliseconds, rounded up: back-to-back requests then wait the same time,
+            # and the socket's receive timeout (a setsockopt) is not set again each call.
+            self._receive(link, math.ceil((min(bounds) - now) * 1000) / 1000)
 
     def _receive(self, link: _Link, wait: float) -> None:
         session = link.session
