@@ -22,6 +22,7 @@ from tuyaface_codec import (
     FrameDecoder,
     FrameError,
     IntegrityError,
+    LocalProtocolError,
     Protocol,
 )
 
@@ -290,3 +291,18 @@ def test_the_buffer_never_grows_past_one_largest_frame(
         with contextlib.suppress(CodecError):
             decoder.feed(piece)
         assert decoder.buffered < largest
+
+
+def test_a_frame_the_decoder_has_no_key_for_does_not_wedge_the_stream(
+    crypto: CryptoBackend,
+) -> None:
+    """A 3.1 reader without a key (status needs none) gets an encrypted push: it raises
+    LocalProtocolError once, and the plaintext reply behind it still comes out."""
+    version = protocol("3.1", crypto)
+    push = version.encode_frame(Frame(0, 8, b'{"dps":{"1":true}}', 0), key=KEY)
+    reply = version.encode_frame(Frame(1, 10, b'{"dps":{"1":true}}', 0), key=None)
+    decoder = FrameDecoder(version, key=None, from_device=True)
+    with pytest.raises(LocalProtocolError, match="key"):
+        decoder.feed(push + reply)
+    assert [frame.seqno for frame in decoder.feed(b"")] == [1]
+    assert decoder.buffered == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from .errors import CodecError
+from .errors import CodecError, TuyaError
 from .frame import Frame
 from .keys import KeyLike, as_key
 from .protocol import Protocol
@@ -71,7 +71,7 @@ class FrameDecoder:
                 frames.append(
                     self.protocol.decode_frame(chunk, key=self.key, from_device=self.from_device)
                 )
-            except CodecError:
+            except TuyaError:  # also LocalProtocolError (no key for it): never wedge on it
                 self._skip_prefix(frames)
                 raise
             del buffer[:size]
