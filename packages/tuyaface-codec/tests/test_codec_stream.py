@@ -306,3 +306,19 @@ def test_a_frame_the_decoder_has_no_key_for_does_not_wedge_the_stream(
         decoder.feed(push + reply)
     assert [frame.seqno for frame in decoder.feed(b"")] == [1]
     assert decoder.buffered == 0
+
+
+@pytest.mark.parametrize("tag", ["3.4", "3.5"])
+def test_limit_lets_the_key_change_between_frames(tag: str, crypto: CryptoBackend) -> None:
+    """A device reading the handshake FINISH and the first session frame from one read:
+    `limit=1` hands over one frame, then the session key decodes the rest."""
+    version = protocol(tag, crypto)
+    session_key = bytes(range(16))
+    finish = version.encode_frame(Frame(2, 5, bytes(32)), key=KEY, iv=bytes(12))
+    query = version.encode_frame(Frame(3, 16, b"{}"), key=session_key, iv=bytes(range(12)))
+    decoder = FrameDecoder(version, key=KEY, from_device=False)
+    assert [f.cmd for f in decoder.feed(finish + query, limit=1)] == [5]
+    assert decoder.buffered == len(query)
+    decoder.set_key(session_key)
+    assert [f.payload for f in decoder.feed(b"", limit=1)] == [b"{}"]
+    assert decoder.feed(b"") == [] and decoder.buffered == 0
