@@ -55,27 +55,34 @@ _CLOSED = "the device was closed: create a new AsyncDevice"
 
 @attrs.define(eq=False)
 class _Link:
-    """One open connection: the transport, its session, a send lock, the timer armed for
-    the session's next deadline, and its outcome (`ended` is set when the session closes)."""
+    """One open connection: the transport, its session, a send lock, the reader task, the
+    timer armed for the session's next deadline, and its outcome (`over` once the session
+    closed)."""
 
     transport: AsyncTransport
     session: Session
     send_lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
-    ended: asyncio.Future[None] = attrs.field(
-        factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    reader: asyncio.Task[None] | None = None
     timer: asyncio.TimerHandle | None = None
     timer_deadline: float | None = None
     flushing: asyncio.Task[None] | None = None
     ready: bool = False
     probe: int | None = None
-
-    def end(self, _: object = None) -> None:
-        """The link is over (its session closed, or its reader stopped)."""
-        if not self.ended.done():
-            self.ended.set_result(None)
+    over: bool = False
     bytes_in: int = 0
     error: TuyaError | None = None
+
+    def end(self) -> None:
+        """The session closed: stop the reader, unless it is the one that saw the end."""
+        self.over = True
+        reader = self.reader
+        if reader is not None and not reader.done() and reader is not asyncio.current_task():
+            reader.cancel()
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _give_up(future: asyncio.Future[Any], where: str, bound: float) -> None:
@@ -350,9 +357,28 @@ class AsyncDevice(DeviceBase):
         link = _Link(transport, core.new_session())
         self._link = link
         try:
-            await self._serve(link)
+            # The connection runs until its session ends: a reader task feeds it bytes as
+            # they arrive, a loop timer (`_arm`) its deadlines, and callers write their own
+            # requests; `_Link.end` stops the reader. Nothing is allocated per request, and
+            # this is inline rather than a coroutine of its own: thousands of devices each
+            # keep these frames for as long as they are connected.
+            self._absorb(link, link.session.start(core.clock()))
+            self._arm(link)
+            await self._flush(link)
+            if not link.over:
+                reader = link.reader = asyncio.get_running_loop().create_task(self._read(link))
+                try:
+                    await reader  # a bug in the reader must not pass silently: it raises here
+                except asyncio.CancelledError:
+                    if not reader.cancelled() or _cancelling():
+                        raise  # this task is cancelled, not only the reader by `_Link.end`
         finally:
+            self._disarm(link)
             self._link = None
+            if link.reader is not None and not link.reader.done():
+                link.reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await link.reader
             await transport.aclose()
         if not link.ready:
             self._fail_attempt(self._not_established(link))
@@ -367,38 +393,17 @@ class AsyncDevice(DeviceBase):
             )
         return error
 
-    async def _serve(self, link: _Link) -> None:
-        """Run the connection until its session ends: a reader task feeds it bytes as they
-        arrive, a loop timer (`_arm`) its deadlines, and callers write their own requests.
-        Nothing is allocated per request here: no task, no `asyncio.wait`."""
-        session = link.session
-        self._absorb(link, session.start(self._core.clock()))
-        self._arm(link)
-        await self._flush(link)
-        reader = asyncio.get_running_loop().create_task(self._read(link))
-        reader.add_done_callback(link.end)
-        try:
-            await link.ended
-            if reader.done() and not reader.cancelled():
-                reader.result()  # a bug in the reader must not pass silently
-        finally:
-            self._disarm(link)
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
-
     async def _read(self, link: _Link) -> None:
-        session, where = link.session, self._core.where
-        receive = link.transport.receive
+        session, receive = link.session, link.transport.receive
         while session.state is not State.CLOSED:
             try:
                 data = await receive(None)
             except OSError as exc:
-                error = lost_error(where, exc, bytes_received=link.bytes_in)
+                error = lost_error(self._core.where, exc, bytes_received=link.bytes_in)
                 self._absorb(link, session.connection_lost(error))
                 return
             if not data:
-                error = lost_error(where, None, bytes_received=link.bytes_in)
+                error = lost_error(self._core.where, None, bytes_received=link.bytes_in)
                 self._absorb(link, session.connection_lost(error))
                 return
             link.bytes_in += len(data)
@@ -435,7 +440,7 @@ class AsyncDevice(DeviceBase):
             return
         if now >= deadline:
             self._absorb(link, session.handle_timeout(now))
-            if not link.ended.done():  # a heartbeat to send
+            if not link.over:  # a heartbeat to send
                 link.flushing = asyncio.get_running_loop().create_task(self._flush(link))
         self._arm(link)
 
