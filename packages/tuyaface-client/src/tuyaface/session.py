@@ -119,6 +119,7 @@ class Session:
     _queue: list[PendingRequest] = attrs.field(factory=list, init=False, repr=False)
     _in_flight: PendingRequest | None = attrs.field(default=None, init=False, repr=False)
     _last_sent: float = attrs.field(default=0.0, init=False)
+    _last_answer: int | None = attrs.field(default=None, init=False)  # its device seqno
     _events: list[Event] = attrs.field(factory=list, init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -383,9 +384,16 @@ class Session:
             self._client_handshake(frame, now)
             return
         request = self._in_flight
-        if request is not None and request.answered_by(
-            frame, echoes_seqno=self.protocol.device_echoes_seqno
-        ):
+        echoes = self.protocol.device_echoes_seqno
+        if request is not None and request.answered_by(frame, echoes_seqno=echoes):
+            if not echoes:
+                # 3.4 / 3.5: answers match by command and order, so a copy of the last
+                # answer would pass for the next one; the device's own counter tells them
+                # apart (every frame it sends takes a new number, PROTOCOL.md 9.1).
+                if frame.seqno == self._last_answer:
+                    log.debug("%s: dropped a copy of the last answer", self.dev_id)
+                    return
+                self._last_answer = frame.seqno
             self._on_reply(request, frame, now)
         elif frame.cmd == Command.STATUS:
             self._on_push(frame)
