@@ -156,3 +156,29 @@ def test_an_outside_backend_plugin_wins_by_priority(monkeypatch: pytest.MonkeyPa
     assert favourite.calls["ecb_encrypt"] == 1
     assert get_backend("counting-pycryptodome") is favourite
     assert get_protocol("3.3").decode_frame(wire, key=key, from_device=False).payload == b"{}"
+
+
+def test_an_outside_version_can_be_built_from_public_parts() -> None:
+    from tuyaface_codec import Frame, get_backend, parts
+
+    protocol = parts.Protocol(
+        version="9.8",
+        layout=parts.LAYOUT_55AA_CRC,
+        cipher=parts.ClearHeaderEcbCipher(b"9.8"),
+        header_rule=parts.STANDARD_HEADER_RULE,
+        requests=parts.LegacyRequests(),
+        broadcast=parts.Broadcast(port=6667, cmd=19, layout=parts.LAYOUT_55AA_CRC, ecb=True),
+    ).with_crypto(get_backend("pycryptodome"))
+    frame = Frame(seqno=7, cmd=7, payload=b'{"dps":{"1":true}}')
+    wire = protocol.encode_frame(frame, key=b"0123456789abcdef")
+    assert wire[16:19] == b"9.8"  # the clear version header carries the new tag
+    assert protocol.decode_frame(wire, key=b"0123456789abcdef", from_device=False) == frame
+
+
+def test_bad_frame_fields_are_codec_errors() -> None:
+    from tuyaface_codec import Frame, FrameError
+
+    with pytest.raises(FrameError):
+        Frame(seqno=-1, cmd=7)
+    with pytest.raises(FrameError):
+        Frame(seqno=1, cmd=7, retcode=2**32)

@@ -7,9 +7,8 @@ import base64
 import binascii
 
 from tuyaface_codec import DecryptError, default_backend
-from tuyaface_codec._ciphers import ecb_decrypt_unpad
-from tuyaface_codec._padding import pad
 from tuyaface_codec.keys import KeyLike, as_key, require_key
+from tuyaface_codec.parts import ecb_decrypt_unpad, pad
 
 __all__ = ["decrypt", "encrypt"]
 

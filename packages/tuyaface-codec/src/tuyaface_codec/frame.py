@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from .errors import FrameError
+
 __all__ = ["ZERO_HEADER_EXTRA", "Frame"]
 
 ZERO_HEADER_EXTRA = bytes(12)
@@ -11,19 +13,19 @@ ZERO_HEADER_EXTRA = bytes(12)
 
 def _check_u32(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
     if not 0 <= value <= 0xFFFFFFFF:
-        raise ValueError(f"{attribute.name} must fit in 32 bits, got {value}")
+        raise FrameError(f"{attribute.name} must fit in 32 bits, got {value}")
 
 
 def _check_retcode(
     _inst: object, attribute: attrs.Attribute[int | None], value: int | None
 ) -> None:
     if value is not None and not 0 <= value <= 0xFFFFFFFF:
-        raise ValueError(f"{attribute.name} must be None or fit in 32 bits, got {value}")
+        raise FrameError(f"{attribute.name} must be None or fit in 32 bits, got {value}")
 
 
 def _check_extra(_inst: object, _attribute: attrs.Attribute[bytes], value: bytes) -> None:
     if len(value) != 12:
-        raise ValueError("header_extra must be exactly 12 bytes")
+        raise FrameError("header_extra must be exactly 12 bytes")
 
 
 @attrs.frozen
