@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
@@ -50,6 +51,10 @@ __all__ = ["AsyncDevice", "EventStream"]
 log = logging.getLogger(__name__)
 
 EVENT_QUEUE_SIZE = 1000
+# Each connection heartbeats up to this fraction of the interval later than due, a fixed
+# amount drawn per connection: devices connected together do not heartbeat in step (10,000
+# timers firing in the same millisecond stall the event loop; bench/scale.py).
+HEARTBEAT_SPREAD = 0.1
 _CLOSED = "the device was closed: create a new AsyncDevice"
 
 
@@ -65,12 +70,17 @@ class _Link:
     reader: asyncio.Task[None] | None = None
     timer: asyncio.TimerHandle | None = None
     timer_deadline: float | None = None
-    flushing: asyncio.Task[None] | None = None
+    flushing: asyncio.Task[None] | None = None  # a heartbeat being sent
+    heartbeat_delay: float = 0.0  # this connection's share of HEARTBEAT_SPREAD
     ready: bool = False
     probe: int | None = None
     over: bool = False
     bytes_in: int = 0
     error: TuyaError | None = None
+
+    def flushed(self, task: asyncio.Task[None]) -> None:
+        if self.flushing is task:
+            self.flushing = None  # do not keep a finished task for the connection's life
 
     def end(self) -> None:
         """The session closed: stop the reader, unless it is the one that saw the end."""
@@ -127,7 +137,8 @@ class EventStream:
 class AsyncDevice(DeviceBase):
     """A Tuya device for asyncio. One connection, kept open by a background task once the
     device is used (`async with`, a call, or `events()`): heartbeats every
-    `heartbeat_interval` seconds, reconnection with `backoff` after a drop. Tasks share the
+    `heartbeat_interval` seconds (up to 10% later, so that many devices do not heartbeat in
+    step), reconnection with `backoff` after a drop. Tasks share the
     connection, one request on the wire at a time. No I/O before the first use.
     """
 
@@ -355,6 +366,7 @@ class AsyncDevice(DeviceBase):
             self._fail_attempt(error)
             return error
         link = _Link(transport, core.new_session())
+        link.heartbeat_delay = HEARTBEAT_SPREAD * random.random() * (core.heartbeat_interval or 0)
         self._link = link
         try:
             # The connection runs until its session ends: a reader task feeds it bytes as
@@ -415,9 +427,12 @@ class AsyncDevice(DeviceBase):
         """Make sure the timer fires by the session's next deadline. A timer already set
         for an earlier moment stays (it re-arms when it fires), so a stream of requests
         does not cost a timer each."""
-        deadline = link.session.next_deadline()
-        if deadline is None or link.session.state is State.CLOSED:
+        session = link.session
+        deadline = session.next_deadline()
+        if deadline is None or session.state is State.CLOSED:
             return
+        if session.state is State.READY and not session.busy:
+            deadline += link.heartbeat_delay  # the next deadline is a heartbeat
         armed = link.timer_deadline
         if link.timer is not None and armed is not None and armed <= deadline:
             return
@@ -442,6 +457,7 @@ class AsyncDevice(DeviceBase):
             self._absorb(link, session.handle_timeout(now))
             if not link.over:  # a heartbeat to send
                 link.flushing = asyncio.get_running_loop().create_task(self._flush(link))
+                link.flushing.add_done_callback(link.flushed)
         self._arm(link)
 
     async def _flush(self, link: _Link) -> None:
