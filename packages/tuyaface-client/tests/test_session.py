@@ -168,6 +168,8 @@ def test_pushes_with_seqno_0_between_replies(version: str) -> None:
 def test_a_late_reply_is_not_handed_to_the_next_request(version: str) -> None:
     pair = Pair(version, reply_timeout=1.0)
     late = pair.ask()
+    pair.device.reply(Frame(seqno=0, cmd=Command.HEART_BEAT))  # alive: the connection stays
+    pair.to_client()
     pair.now = 1.5
     failed = pair.client.handle_timeout(pair.now)
     assert [(e.request_id, type(e.error)) for e in failed if isinstance(e, RequestFailed)] == [
@@ -178,6 +180,19 @@ def test_a_late_reply_is_not_handed_to_the_next_request(version: str) -> None:
     assert done(pair.to_client(late_answer)) == {}  # seqno of the first request: discarded
     assert pair.client.state is State.READY
     assert done(pair.to_client(pair.answer({"1": "fresh"}))) == {following: {"1": "fresh"}}
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_a_reply_timeout_with_nothing_received_ends_the_session(version: str) -> None:
+    pair = Pair(version, reply_timeout=1.0)
+    request_id = pair.ask()
+    pair.now = 1.5
+    events = pair.client.handle_timeout(pair.now)
+    assert [e.request_id for e in events if isinstance(e, RequestFailed)] == [request_id]
+    # Not a frame since the request: a half-open connection, most likely (RELIABILITY 8).
+    closed = [e for e in events if isinstance(e, SessionClosed)]
+    assert closed and isinstance(closed[0].error, Timeout)
+    assert pair.client.state is State.CLOSED
 
 
 @pytest.mark.parametrize("version", OWN_COUNTER)

@@ -120,6 +120,7 @@ class Session:
     _in_flight: PendingRequest | None = attrs.field(default=None, init=False, repr=False)
     _last_sent: float = attrs.field(default=0.0, init=False)
     _last_answer: int | None = attrs.field(default=None, init=False)  # its device seqno
+    _frames_at_send: int = attrs.field(default=0, init=False)  # when the last request went
     _events: list[Event] = attrs.field(factory=list, init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -280,6 +281,7 @@ class Session:
         request.seqno = self._send(cmd, payload, now)
         request.deadline = now + self.reply_timeout
         self._in_flight = request
+        self._frames_at_send = self.frames_received
 
     def _on_reply(self, request: PendingRequest, frame: Frame, now: float) -> None:
         text = error_text(frame)
@@ -318,6 +320,11 @@ class Session:
             # Answers carry the device's own counter, so a late one could not be told from
             # the next request's answer: start a fresh connection instead.
             self._close(Timeout("a reply went missing; reconnect to resynchronise"))
+            return
+        if self.frames_received == self._frames_at_send:
+            # Not a single frame while we waited: the connection is most likely dead
+            # (half-open). Heartbeats would only find out once callers leave it idle.
+            self._close(Timeout("the device sent nothing since the request: reconnecting"))
             return
         self._pump(now)
 
