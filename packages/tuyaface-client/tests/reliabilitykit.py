@@ -224,9 +224,10 @@ class Tap:
     """An accepted connection, passed through, with what crossed it recorded.
 
     Knobs on the device's writes, on the loop's clock (so virtual time applies):
-    `hold` seconds before the next write arrives (later writes queue behind it; the
-    device goes on reading meanwhile, as it does while it waits out `reply_delay`), and
-    `black_hole`: writes vanish and the connection stays open (a half-open connection).
+    `hold` seconds before the next write arrives (later writes do not wait for it: a
+    device that answers late and goes on pushing meanwhile; the device goes on reading,
+    as it does while it waits out `reply_delay`), and `black_hole`: writes vanish and
+    the connection stays open (a half-open connection).
     """
 
     def __init__(self, transport: AsyncTransport) -> None:
@@ -235,25 +236,21 @@ class Tap:
         self.sent: list[bytes] = []  # what the device wrote, one entry per send
         self.hold = 0.0
         self.black_hole = False
-        self._held: asyncio.Task[None] | None = None
+        self._held: set[asyncio.Task[None]] = set()
 
     async def send(self, data: bytes) -> None:
         self.sent.append(bytes(data))
         hold, self.hold = self.hold, 0.0
         if self.black_hole:
             return
-        if hold or (self._held is not None and not self._held.done()):
-            self._held = asyncio.get_running_loop().create_task(
-                self._send_later(self._held, hold, bytes(data))
-            )
+        if not hold:
+            await self._transport.send(data)
             return
-        await self._transport.send(data)
+        task = asyncio.get_running_loop().create_task(self._send_later(hold, bytes(data)))
+        self._held.add(task)
+        task.add_done_callback(self._held.discard)
 
-    async def _send_later(
-        self, before: asyncio.Task[None] | None, hold: float, data: bytes
-    ) -> None:
-        if before is not None:
-            await before
+    async def _send_later(self, hold: float, data: bytes) -> None:
         await asyncio.sleep(hold)
         with contextlib.suppress(OSError):  # the client has left meanwhile
             await self._transport.send(data)
