@@ -33,7 +33,7 @@ from simkit import VERSIONS
 from tuyaface import AsyncDevice, Device, SimulatedDevice, StatusPush
 from tuyaface.plugins import default_plugin_manager
 from tuyaface_codec import Frame, FrameDecoder, get_protocol
-from tuyaface_transport import AsyncTransport, FaultPlan, LoopbackListener
+from tuyaface_transport import AsyncTransport, FaultPlan, LoopbackListener, TransportTimeout
 
 __all__ = [
     "SLOW_CALLBACK",
@@ -256,7 +256,13 @@ class Tap:
             await self._transport.send(data)
 
     async def receive(self, timeout: float | None) -> bytes:
-        data = await self._transport.receive(timeout)
+        # The timeout (the simulator's idle close) on the loop's clock, as the asyncio TCP
+        # transport measures it; the loopback measures it on the monotonic clock.
+        try:
+            async with asyncio.timeout(timeout):
+                data = await self._transport.receive(None)
+        except TimeoutError:
+            raise TransportTimeout(f"nothing received within {timeout} s") from None
         self.received.append(data)
         return data
 
