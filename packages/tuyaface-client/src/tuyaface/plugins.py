@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 _default: pluggy.PluginManager | None = None
+_shared: dict[str, list[Protocol]] = {}
+_SHARED_PER_VERSION = 8
 
 
 def make_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
@@ -69,15 +71,27 @@ def resolve_protocol(
     if isinstance(version, Protocol):
         return version
     if plugin_manager is None:
-        return get_protocol(version)
+        return _one_copy(get_protocol(version))
     for provided in plugin_manager.hook.tuyaface_provide_protocols():
         for protocol in provided:
             if isinstance(protocol, Protocol) and protocol.version == version:
-                return protocol.with_crypto(default_backend())
+                return _one_copy(protocol.with_crypto(default_backend()))
     raise UnknownProtocolError(
         f"unknown protocol version {version!r}: use '3.1' ... '3.5', and check that its "
         "plugin is not blocked by $TUYAFACE_DISABLE_PLUGINS"
     )
+
+
+def _one_copy(protocol: Protocol) -> Protocol:
+    """An equal `Protocol` resolved before, if any: they are immutable, and every lookup
+    makes a copy bound to the crypto backend; thousands of devices then share one."""
+    known = _shared.setdefault(protocol.version, [])
+    for earlier in known:
+        if earlier == protocol:
+            return earlier
+    if len(known) < _SHARED_PER_VERSION:
+        known.append(protocol)
+    return protocol
 
 
 def resolve_transport(
