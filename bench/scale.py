@@ -65,7 +65,7 @@ from tuyaface import AsyncDevice
 
 HEARTBEAT_INTERVAL = 9.0  # tuyaface's default (DEFAULT_HEARTBEAT_INTERVAL)
 LAG_PERIOD = 0.010
-CONNECT_BATCH = 500
+CONNECT_BATCH = 100
 FD_RESERVE = 200  # files a simulator process needs besides its devices
 
 
