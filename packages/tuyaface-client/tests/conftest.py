@@ -1,9 +1,47 @@
-"""Fixtures for the client tests; the helpers live in simkit.py."""
+"""Fixtures for the client tests; the helpers live in simkit.py (and reliabilitykit.py).
+
+R10 (RELIABILITY.md) for the whole client suite: pytest-asyncio tests run with asyncio
+debug on and `slow_callback_duration` at 50 ms, and any test during which a debug loop
+reports a slower callback fails ("Executing ... took"). The heap that exists once the
+tests are collected is frozen, so a full garbage collection does not pass for a blocked
+loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import inspect
+from collections.abc import Iterator
+
 import pytest
+import pytest_asyncio
+from reliabilitykit import SLOW_CALLBACK, no_slow_callbacks, warm_up
 from simkit import DRIVERS, TRANSPORTS, VERSIONS
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.option.asyncio_debug = True
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    warm_up()  # the crypto backends load once, outside any loop
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.fixture(autouse=True)
+def _no_slow_callbacks(request: pytest.FixtureRequest) -> Iterator[None]:
+    if inspect.iscoroutinefunction(request.function):
+        request.getfixturevalue("_slow_callback_threshold")
+    with no_slow_callbacks():
+        yield
+
+
+@pytest_asyncio.fixture
+async def _slow_callback_threshold() -> None:
+    """The test's own loop (pytest-asyncio's, in debug mode) at the R10 threshold."""
+    asyncio.get_running_loop().slow_callback_duration = SLOW_CALLBACK
 
 
 @pytest.fixture(params=VERSIONS)
