@@ -4,6 +4,7 @@
    heartbeats fall due all the time (every 0.3 s idle) while 4 tasks make 160 calls at
    random moments and the device pushes 100 times: no call times out, no reconnection,
    and more than 50 of the client's own heartbeats went out in between (3.3 too).
+   `Device` (heartbeats while a thread waits for pushes, other threads calling): the same.
    The Session-level version: test_reliability_pushes.py::test_random_interleavings_...
    [with-heartbeats].
 13. One connection slot: 16 callers sharing one client (tasks for AsyncDevice, threads for
@@ -87,6 +88,42 @@ def test_heartbeats_racing_commands_and_pushes_never_time_out(version: str) -> N
             assert beats - kinds.count("heartbeat") > 50  # the client's own, in between
 
     run(main)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_device_heartbeats_while_waiting_for_pushes_race_other_threads_calls(
+    version: str,
+) -> None:
+    """`Device` sends heartbeats only while it waits (for pushes): threads waiting with a
+    heartbeat due every 10 ms, others calling in between; no call times out."""
+
+    def waiter(device: Device) -> int:
+        return sum(device.wait_for_push(0.03) is not None for _ in range(10))
+
+    def caller(device: Device, rng: random.Random) -> None:
+        for _ in range(20):
+            if rng.random() < 0.5:
+                assert "1" in device.status()
+            else:
+                device.set_status({"2": rng.randrange(100)})
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        async with Bench.serving(simulated(version)) as bench:
+            device = Device(**bench.options(heartbeat_interval=0.01, timeout=1.0))
+            with ThreadPoolExecutor(4) as threads:
+                work = [loop.run_in_executor(threads, waiter, device) for _ in range(2)]
+                work += [
+                    loop.run_in_executor(threads, caller, device, random.Random(n))
+                    for n in range(2)
+                ]
+                await asyncio.wait_for(asyncio.gather(*work), 20.0)
+            device.close()
+            assert bench.device.connections == 1
+            beats = sum(f.cmd == Command.HEART_BEAT for f in bench.device.requests)
+            assert beats >= 3  # (pushes queued by the sets cut many waits short)
+
+    run(main, virtual=False)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
