@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from typing import Any, TypeVar
 
 import attrs
-from simkit import VERSIONS
+from simkit import DEV_ID, KEY, VERSIONS
 
 from tuyaface import AsyncDevice, Device, SimulatedDevice, StatusPush
 from tuyaface.plugins import default_plugin_manager
@@ -35,6 +35,7 @@ from tuyaface_codec import Frame, FrameDecoder, get_protocol
 from tuyaface_transport import AsyncTransport, FaultPlan, LoopbackListener, TransportTimeout
 
 __all__ = [
+    "SCENARIO_VERSIONS",
     "SLOW_CALLBACK",
     "AsyncFace",
     "Bench",
@@ -47,9 +48,11 @@ __all__ = [
     "jitter",
     "no_slow_callbacks",
     "run",
+    "simulated",
 ]
 
 T = TypeVar("T")
+SCENARIO_VERSIONS = ("3.3", "3.4", "3.5")  # RELIABILITY.md: each client scenario on these
 # R10: a callback that holds the loop longer fails the test. A machine busy with other
 # work stretches callbacks too: TUYAFACE_SLOW_CALLBACK (seconds) raises the bar there.
 SLOW_CALLBACK = float(os.environ.get("TUYAFACE_SLOW_CALLBACK", "0.05"))
@@ -209,6 +212,14 @@ class Draws:
 
 
 # -- a simulator with taps ------------------------------------------------------------
+
+
+def simulated(version: str, **knobs: Any) -> SimulatedDevice:
+    """The simulated device of the scenarios; it never closes an idle connection unless
+    `idle_timeout` is given."""
+    knobs.setdefault("idle_timeout", None)
+    return SimulatedDevice(DEV_ID, KEY, version=version, **knobs)
+
 
 
 class Tap:

@@ -19,12 +19,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from typing import Any
 
 import pytest
-from reliabilitykit import Bench, RecordingSleep, run
-from simkit import DEV_ID, DRIVERS, KEY, WRONG_KEY
+from reliabilitykit import SCENARIO_VERSIONS, Bench, RecordingSleep, run
+from reliabilitykit import simulated as simulated_device
+from simkit import DRIVERS, WRONG_KEY
 
 from tuyaface import (
     Connected,
@@ -33,18 +35,16 @@ from tuyaface import (
     DeviceError,
     Disconnected,
     HandshakeError,
-    SimulatedDevice,
 )
 from tuyaface._core import DEFAULT_TIMEOUT
 from tuyaface_codec import Command, get_protocol
 
-VERSIONS = ("3.3", "3.4", "3.5")
+VERSIONS = SCENARIO_VERSIONS
 DPS = {"1": True, "2": 3}
 SCALED_TIMEOUT = 0.3  # Device, real time
 
 
-def simulated(version: str, **knobs: Any) -> SimulatedDevice:
-    return SimulatedDevice(DEV_ID, KEY, version=version, dps=DPS, idle_timeout=None, **knobs)
+simulated = functools.partial(simulated_device, dps=DPS)
 
 
 def timeout_for(driver: str) -> float:

@@ -18,14 +18,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from reliabilitykit import Bench, RecordingSleep, run
-from simkit import DEV_ID, KEY
+from reliabilitykit import SCENARIO_VERSIONS, Bench, RecordingSleep, run
+from reliabilitykit import simulated as simulated_device
 
 from tuyaface import (
     Connected,
@@ -33,18 +34,16 @@ from tuyaface import (
     Device,
     DeviceBusyError,
     Disconnected,
-    SimulatedDevice,
     StatusPush,
 )
 from tuyaface_codec import Command
 
-VERSIONS = ("3.3", "3.4", "3.5")
+VERSIONS = SCENARIO_VERSIONS
 CALLERS = 16
 BUSY_BOUND = 1.0  # seconds a second client may take to learn the device is busy
 
 
-def simulated(version: str) -> SimulatedDevice:
-    return SimulatedDevice(DEV_ID, KEY, version=version, dps={"1": True}, idle_timeout=None)
+simulated = functools.partial(simulated_device, dps={"1": True})
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -20,12 +20,13 @@ time with short ones.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from typing import Any
 
 import pytest
-from reliabilitykit import Bench, Draws, RecordingSleep, Tap, run
-from simkit import DEV_ID, KEY
+from reliabilitykit import SCENARIO_VERSIONS, Bench, Draws, RecordingSleep, Tap, run
+from reliabilitykit import simulated as simulated_device
+from simkit import KEY
 
 from tuyaface import (
     Connected,
@@ -33,7 +34,6 @@ from tuyaface import (
     ConnectFailed,
     Disconnected,
     NetworkError,
-    SimulatedDevice,
     StatusPush,
 )
 from tuyaface._core import DEFAULT_HEARTBEAT_INTERVAL
@@ -42,12 +42,11 @@ from tuyaface.simulator import DEFAULT_IDLE_TIMEOUT
 from tuyaface_codec import CodecError, Command, Frame, FrameDecoder, get_protocol
 from tuyaface_codec.handshake import NONCE_SIZE
 
-VERSIONS = ("3.3", "3.4", "3.5")
+VERSIONS = SCENARIO_VERSIONS
 DPS = {"1": True, "2": 3}
 
 
-def simulated(version: str, **knobs: Any) -> SimulatedDevice:
-    return SimulatedDevice(DEV_ID, KEY, version=version, dps=DPS, **knobs)
+simulated = functools.partial(simulated_device, dps=DPS, idle_timeout=DEFAULT_IDLE_TIMEOUT)
 
 
 def session_keys(version: str, client: Draws, device: Draws) -> list[bytes]:

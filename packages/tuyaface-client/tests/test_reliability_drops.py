@@ -15,11 +15,13 @@ Each runs on 3.3, 3.4 and 3.5, through `Device` and `AsyncDevice`, over loopback
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
-from reliabilitykit import Bench, Face, RecordingSleep, jitter, run
-from simkit import DEV_ID, DRIVERS, KEY
+from reliabilitykit import SCENARIO_VERSIONS, Bench, Face, RecordingSleep, jitter, run
+from reliabilitykit import simulated as simulated_device
+from simkit import DEV_ID, DRIVERS
 
 from tuyaface import (
     Backoff,
@@ -28,19 +30,16 @@ from tuyaface import (
     ConnectFailed,
     Disconnected,
     NetworkError,
-    SimulatedDevice,
     Timeout,
 )
 from tuyaface_codec import get_protocol
 from tuyaface_transport import FaultPlan
 
-VERSIONS = ("3.3", "3.4", "3.5")
+VERSIONS = SCENARIO_VERSIONS
 DPS = {"1": True, "2": 7, "3": "auto"}
 
 
-def simulated(version: str, **knobs: Any) -> SimulatedDevice:
-    knobs.setdefault("dps", DPS)
-    return SimulatedDevice(DEV_ID, KEY, version=version, idle_timeout=None, **knobs)
+simulated = functools.partial(simulated_device, dps=DPS)
 
 
 def where(bench: Bench) -> str:

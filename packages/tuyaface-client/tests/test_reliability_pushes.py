@@ -26,7 +26,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from reliabilitykit import Draws, ThreadFace, run
+from reliabilitykit import SCENARIO_VERSIONS, Draws, ThreadFace, run
 from simkit import DEV_ID, DRIVERS, KEY
 
 from tuyaface import AsyncDevice, Device
@@ -46,7 +46,7 @@ from tuyaface_codec.handshake import NONCE_SIZE
 from tuyaface_codec.requests import dump_json
 from tuyaface_transport import AsyncTransport, LoopbackListener
 
-VERSIONS = ("3.3", "3.4", "3.5")
+VERSIONS = SCENARIO_VERSIONS
 INTERLEAVINGS = int(os.environ.get("TUYAFACE_INTERLEAVINGS", "1000"))  # per version and mode
 KINDS = (RequestKind.STATUS, RequestKind.SET, RequestKind.HEARTBEAT, RequestKind.REFRESH)
 REPLY_DP = "900"  # replies carry {"900": index of the request they answer}

@@ -20,30 +20,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from typing import Any
 
 import pytest
-from reliabilitykit import Bench, RecordingSleep, run
-from simkit import DEV_ID, KEY
+from reliabilitykit import SCENARIO_VERSIONS, Bench, RecordingSleep, run
+from reliabilitykit import simulated as simulated_device
 
 from tuyaface import (
     Connected,
     Disconnected,
     NetworkError,
-    SimulatedDevice,
     StatusPush,
     Timeout,
 )
 from tuyaface._core import DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_TIMEOUT
 
-VERSIONS = ("3.3", "3.4", "3.5")
+VERSIONS = SCENARIO_VERSIONS
 DPS = {"1": True, "2": "old"}
 SCALED_TIMEOUT = 0.5  # Device, real time: 5 s scaled down by 10
 
 
-def simulated(version: str, **knobs: Any) -> SimulatedDevice:
-    return SimulatedDevice(DEV_ID, KEY, version=version, dps=DPS, idle_timeout=None, **knobs)
+simulated = functools.partial(simulated_device, dps=DPS)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
