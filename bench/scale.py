@@ -32,10 +32,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import math
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -444,6 +446,37 @@ def verdicts(results: Sequence[Result]) -> list[str]:
     ]
 
 
+def run_fleet(kind: str, count: int, args: argparse.Namespace) -> Result:
+    """One fleet, in this process (a child of `main`, so that its RSS growth is its own)."""
+    placement = placements(args.placement)[0]
+    pin_self(placement.client)
+    raise_nofile(resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    with SimFleet(count, args.version, placement.simulator) as fleet:
+        print(f"- {kind}, N = {count:,}: {len(fleet.processes)} simulator process(es)",
+              file=sys.stderr, flush=True)
+        if kind == "ours":
+            return asyncio.run(run_ours(count, args.version, fleet, args.duration, args.fanouts))
+        tinytuya = load_tinytuya()
+        assert tinytuya is not None
+        return run_tinytuya(tinytuya, count, args.version, fleet, args.duration, args.fanouts)
+
+
+def in_child(kind: str, count: int, args: argparse.Namespace) -> Result:
+    """`run_fleet` in a fresh process: memory freed by an earlier fleet would otherwise be
+    reused and hide the next one's growth."""
+    command = [
+        sys.executable, os.path.abspath(__file__), "--child", kind, str(count),
+        "--version", args.version, "--duration", str(args.duration),
+        "--fanouts", str(args.fanouts), "--placement", args.placement,
+    ]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    line = done.stdout.strip().splitlines()[-1]
+    return Result(**json.loads(line.removeprefix(RESULT)))
+
+
+RESULT = "RESULT "
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--counts", type=int, nargs="+", default=[1000, 5000, 10000])
@@ -453,33 +486,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fanouts", type=int, default=3, help="status fan-out rounds")
     parser.add_argument("--placement", choices=("same", "cross", "none"), default="cross")
     parser.add_argument("--quick", action="store_true", help="200 devices (50 threads), 12 s")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        result = run_fleet(args.child[0], int(args.child[1]), args)
+        print(RESULT + json.dumps(attrs.asdict(result)), flush=True)
+        return 0
     if args.quick:
         args.counts, args.tinytuya, args.duration, args.fanouts = [200], 50, 12.0, 2
     tinytuya = load_tinytuya() if args.tinytuya else None
     old_soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     soft, hard = raise_nofile(hard)
     placement: Placement = placements(args.placement)[0]
-    pin_self(placement.client)
     print(f"## bench/scale.py: version {args.version}, heartbeat every {HEARTBEAT_INTERVAL:g} s, "
           f"{args.duration:g} s window\n")
     print(machine_line())
-    print(f"- open-file limit raised from {old_soft} to {soft} (hard limit {hard}) in this "
-          f"process and in each simulator process")
-    print(f"- {placement.describe()}; pid {os.getpid()}")
+    print(f"- open-file limit raised from {old_soft} to {soft} (hard limit {hard}) in the "
+          f"client process and in each simulator process")
+    print(f"- {placement.describe()}; each fleet in a fresh client process")
     sys.stdout.flush()
-    results: list[Result] = []
-    for count in args.counts:
-        with SimFleet(count, args.version, placement.simulator) as fleet:
-            print(f"- N = {count:,}: {len(fleet.processes)} simulator process(es)", flush=True)
-            results.append(asyncio.run(
-                run_ours(count, args.version, fleet, args.duration, args.fanouts)
-            ))
+    results = [in_child("ours", count, args) for count in args.counts]
     if tinytuya is not None:
-        with SimFleet(args.tinytuya, args.version, placement.simulator) as fleet:
-            results.append(run_tinytuya(
-                tinytuya, args.tinytuya, args.version, fleet, args.duration, args.fanouts
-            ))
+        results.append(in_child("tinytuya", args.tinytuya, args))
     print(f"\n### Scale, {placement.describe()}\n")
     print(markdown_table(HEADERS, [result.row() for result in results]))
     print()
