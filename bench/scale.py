@@ -16,8 +16,9 @@ Measured:
 - a status fan-out (`asyncio.gather` of N `status()` calls): wall time and CPU per device.
 
 Beside it, tinytuya's way for `--tinytuya` devices: a thread per device holding a
-persistent tinytuya 1.20.0 device, heartbeating at the same interval; the lag there is how
-late a 10 ms `time.sleep` of the main thread wakes.
+persistent tinytuya 1.20.0 device, heartbeating at the same interval (`heartbeat(nowait=False)`
+with `set_retry(False)`, so that it returns once the empty acknowledgement arrives); the lag
+there is how late a 10 ms `time.sleep` of the main thread wakes.
 
 The open-file limit is raised to the hard limit (printed). Client and simulators are pinned
 to different cores by default (`--placement cross`), so the simulators' own work does not show
@@ -321,6 +322,10 @@ def tinytuya_worker(
         device_id(index), host, device_key(index), version=float(version), persist=True,
         port=port,
     )
+    # With its defaults tinytuya's heartbeat(nowait=False) reads the empty acknowledgement,
+    # then waits out its 5 s socket timeout for a non-empty answer; without retries it
+    # returns as soon as the acknowledgement arrives.
+    device.set_retry(False)
     shared.finished(_answered(device.status()), connecting=True)
     seen = 0
     next_beat = time.monotonic() + HEARTBEAT_INTERVAL
