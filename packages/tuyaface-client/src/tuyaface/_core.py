@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -129,7 +130,8 @@ class DeviceBase:
             timeout=timeout,
             heartbeat_interval=heartbeat_interval or None,
             device22=device22,
-            dp_ids=tuple(str(dp) for dp in dp_ids),
+            # interned: thousands of devices share one "1", not a copy each
+            dp_ids=tuple(sys.intern(str(dp)) for dp in dp_ids),
             clock=clock,
             random_bytes=random_bytes,
         )

@@ -164,7 +164,7 @@ class AsyncDevice(DeviceBase):
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff  # the default one is made at the first failure (memory)
         self._sleep = sleep
         super().__init__(
             dev_id,
@@ -338,6 +338,8 @@ class AsyncDevice(DeviceBase):
                     if ready:
                         self._emit(Disconnected(None))
                     break
+                if self._backoff is None:
+                    self._backoff = Backoff()
                 delay = self._backoff.next_delay()
                 failure = error or LocalProtocolError("the connection ended")
                 if ready:
@@ -527,7 +529,8 @@ class AsyncDevice(DeviceBase):
 
     def _established(self, link: _Link) -> None:
         link.ready = True
-        self._backoff.reset()
+        if self._backoff is not None:
+            self._backoff.reset()
         attempt, self._attempt = self._attempt, None
         if attempt is not None and not attempt.done():
             attempt.set_result(link)
