@@ -146,6 +146,7 @@ class Result:
     reconnects: int = 0
     disconnected: int = 0
     lags: list[float] = attrs.field(factory=list)
+    gc_pauses: list[float] = attrs.field(factory=list)
     steady_cpu: float = 0.0
     duration: float = 0.0
     fanouts: list[float] = attrs.field(factory=list)
@@ -177,6 +178,7 @@ class Result:
             f"{self.fewest_per_device} (>= {self.due_per_device})",
             f"{self.reconnects} / {self.disconnected}",
             self.lag_text(),
+            f"{len(self.gc_pauses)} / {max(self.gc_pauses, default=0.0) * 1e3:.1f}",
             f"{self.steady_cpu / self.duration * 100:.1f}%",
             fanout.format(3) if fanout else "-",
             f"{cpu * 1e6:.0f}" + (f" ({self.fanout_failures} failed)"
@@ -192,10 +194,32 @@ HEADERS = (
     "fewest per device (due)",
     "reconnects / down at end",
     "lag ms p50 / p99 / max",
+    "GC runs / longest ms",
     "client CPU, heartbeat window",
     "status fan-out s, median (min-max)",
     "fan-out CPU us/device",
 )
+
+
+class GcPauses:
+    """Records how long each cyclic garbage collection takes while active."""
+
+    def __init__(self, into: list[float]) -> None:
+        self.into = into
+        self.started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.into.append(time.perf_counter() - self.started)
+
+    def __enter__(self) -> Self:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
 
 
 def count_heartbeats(
@@ -255,7 +279,8 @@ async def run_ours(
         stop, lags = asyncio.Event(), result.lags
         monitor = asyncio.get_running_loop().create_task(lag_monitor(stop, lags))
         cpu0, window0 = cpu_seconds(), time.perf_counter()
-        await asyncio.sleep(duration)
+        with GcPauses(result.gc_pauses):
+            await asyncio.sleep(duration)
         stop.set()
         await monitor
         window = time.perf_counter() - window0
@@ -393,10 +418,11 @@ def run_tinytuya(
         before = fleet.stats()
         cpu0, window0 = cpu_seconds(), time.perf_counter()
         deadline = window0 + duration
-        while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            time.sleep(LAG_PERIOD)
-            result.lags.append(max(0.0, time.perf_counter() - start - LAG_PERIOD))
+        with GcPauses(result.gc_pauses):
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                time.sleep(LAG_PERIOD)
+                result.lags.append(max(0.0, time.perf_counter() - start - LAG_PERIOD))
         window = time.perf_counter() - window0
         result.steady_cpu = cpu_seconds() - cpu0
         after = fleet.stats()
