@@ -70,6 +70,8 @@ def device_id(index: int) -> str:
 
 # -- placement ----------------------------------------------------------------------------
 
+SAME_CORE = "same core"
+
 
 @attrs.frozen
 class Placement:
@@ -95,7 +97,7 @@ def placements(which: str) -> list[Placement]:
     cpus = sorted(os.sched_getaffinity(0))
     last, other = cpus[-1], cpus[0]
     options = {
-        "same": Placement("same core", frozenset({last}), frozenset({last})),
+        "same": Placement(SAME_CORE, frozenset({last}), frozenset({last})),
         "cross": Placement("cross core", frozenset({last}), frozenset({other})),
         "none": Placement("unpinned", frozenset(cpus), frozenset(cpus)),
     }

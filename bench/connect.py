@@ -27,6 +27,7 @@ from typing import Any
 from _common import (
     DEV_ID,
     LOCAL_KEY,
+    SAME_CORE,
     VERSIONS,
     Placement,
     Sample,
@@ -195,7 +196,8 @@ def run_placement(
             runs = contenders(version, ports, bare_port, loop, tinytuya)
             samples = measure(runs, args.rounds, args.seconds, sim.cpu_seconds)
             rows.extend(table_rows(version, samples))
-            verdicts.extend(targets(version, samples))
+            if placement.name == SAME_CORE:  # the targets are for one core
+                verdicts.extend(targets(version, samples))
     finally:
         loop.close()
     print(f"\n### Connection set-up, {placement.describe()}\n")
