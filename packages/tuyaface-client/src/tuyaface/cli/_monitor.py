@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import attrs
@@ -100,27 +101,45 @@ async def _monitor(
 ) -> None:
     async with target.async_device() as device:
         events = device.events()
-        first = await _first_connection(target, events)
+        first, early = await _first_connection(target, events)
         dps = await device.status()  # before "connected": 3.1 - 3.3 have no handshake
         printer(event_record(first))
         printer({"event": "status", "dps": dps})
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(duration):
-                async for event in events:
+                async for event in _after(early, events):
                     printer(event_record(event))
                     if count is not None and printer.pushes >= count:
                         return
 
 
-async def _first_connection(target: Target, events: EventStream) -> DeviceEvent:
-    """Wait for the first connection; its failure is the command's error (and exit code)."""
+async def _first_connection(
+    target: Target, events: EventStream
+) -> tuple[DeviceEvent, list[DeviceEvent]]:
+    """Wait for the first connection; its failure is the command's error (and exit code).
+
+    Also returns the pushes that came before the device counted as connected (on 3.1 - 3.3
+    that is after it answered a heartbeat), so they are printed after it, not lost.
+    """
     bound = 2 * target.timeout + 1.0  # connect, then the 3.4 / 3.5 handshake
+    early: list[DeviceEvent] = []
     try:
         async with asyncio.timeout(bound):
             event = await anext(events)
+            while isinstance(event, StatusPush):
+                early.append(event)
+                event = await anext(events)
     except TimeoutError:
         where = f"{target.ip}:{target.port}"
         raise Timeout(f"could not connect to {where} within {bound:g} s") from None
     if isinstance(event, ConnectFailed):
         raise event.error
-    return event
+    return event, early
+
+
+async def _after(early: list[DeviceEvent], events: EventStream) -> AsyncIterator[DeviceEvent]:
+    """The early events, then the stream's."""
+    for event in early:
+        yield event
+    async for event in events:
+        yield event
