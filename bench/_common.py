@@ -12,6 +12,7 @@ then obeys commands (`stats`) until stdin closes.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from types import ModuleType, TracebackType
 from typing import Any, Self
 
@@ -34,6 +36,24 @@ VERSIONS = ("3.3", "3.4", "3.5")
 DPS = {"1": True, "2": 0, "4": 912, "5": 1025, "6": 1175, "18": 152, "19": 301, "20": 2301}
 TINYTUYA_VERSION = "1.20.0"
 HEARTBEAT_CMD = 9  # Command.HEART_BEAT
+
+
+class Closing:
+    """`with obj:` closes it at the end."""
+
+    def close(self) -> None:
+        """Nothing to release by default."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 # -- tinytuya, optional -------------------------------------------------------------------
@@ -56,7 +76,8 @@ def load_tinytuya() -> ModuleType | None:
             f"were made with {TINYTUYA_VERSION}",
             file=sys.stderr,
         )
-    return tinytuya
+    module: ModuleType = tinytuya
+    return module
 
 
 def device_key(index: int) -> str:
@@ -226,6 +247,103 @@ def paired_ratio(ours: Sequence[Sample], theirs: Sequence[Sample]) -> Summary:
     return Summary.of([a.rate / b.rate for a, b in zip(ours, theirs, strict=True)])
 
 
+# -- side-by-side comparisons (roundtrip.py, connect.py) ---------------------------------
+
+Run = Callable[[int], None]
+Contenders = Callable[[str, asyncio.AbstractEventLoop], AbstractContextManager[dict[str, Run]]]
+
+
+def comparison_args(doc: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options both comparison scripts take."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--seconds", type=float, default=0.3, help="length of one batch")
+    parser.add_argument("--placement", choices=("same", "cross", "both", "none"), default="both")
+    parser.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=VERSIONS)
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 0.1 s, same core")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.seconds, args.placement = 3, 0.1, "same"
+    return args
+
+
+@attrs.frozen
+class Table:
+    """How a comparison prints: rows in `order`, rate ratios to each of `bases`, and the
+    issue's targets (checked on the same-core placement only, where they are stated)."""
+
+    title: str
+    unit: str
+    order: Sequence[str]
+    bases: Sequence[tuple[str, str]]  # (contender, column heading)
+    targets: Callable[[str, dict[str, list[Sample]]], list[str]]
+    digits: int = 1
+
+    def headers(self) -> list[str]:
+        return [
+            "version, client",
+            f"{self.unit}/s, median (min-max)",
+            "wall us/op",
+            "client CPU us/op",
+            "simulator CPU us/op",
+            *(heading for _, heading in self.bases),
+        ]
+
+    def rows(self, version: str, samples: dict[str, list[Sample]]) -> list[list[str]]:
+        def ratio(name: str, base: str) -> str:
+            if base not in samples or name == base:
+                return "-"
+            return f"{paired_ratio(samples[name], samples[base]).median:.2f}x"
+
+        def micros(values: list[float], digits: int) -> str:
+            return f"{statistics.median(values) * 1e6:,.{digits}f}"
+
+        return [
+            [
+                f"{version} {name}",
+                Summary.of([s.rate for s in samples[name]]).format(),
+                micros([s.wall_per_op for s in samples[name]], self.digits),
+                micros([s.cpu_per_op for s in samples[name]], self.digits),
+                micros([s.peer_cpu_per_op for s in samples[name]], 0),
+                *(ratio(name, base) for base, _ in self.bases),
+            ]
+            for name in self.order
+            if name in samples
+        ]
+
+
+def compare(
+    sim: SimProcess, args: argparse.Namespace, contenders: Contenders, table: Table
+) -> None:
+    """Measure every version on every placement asked for, and print a table each."""
+    for placement in placements(args.placement):
+        pin_self(placement.client)
+        sim.pin(placement.simulator)
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        rows: list[list[str]] = []
+        verdicts: list[str] = []
+        try:
+            for version in args.versions:
+                with contenders(version, loop) as runs:
+                    samples = measure(runs, args.rounds, args.seconds, sim.cpu_seconds)
+                rows.extend(table.rows(version, samples))
+                if placement.name == SAME_CORE:
+                    verdicts.extend(table.targets(version, samples))
+        finally:
+            loop.close()
+        print(f"\n### {table.title}, {placement.describe()}\n")
+        print(markdown_table(table.headers(), rows))
+        print()
+        for line in verdicts:
+            print(f"- {line}")
+        sys.stdout.flush()
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
 # -- output -------------------------------------------------------------------------------
 
 
@@ -292,7 +410,7 @@ class SimSpec:
     dps: dict[str, Any] = attrs.field(factory=lambda: dict(DPS))
 
 
-class SimProcess:
+class SimProcess(Closing):
     """A simulator process (`python bench/_common.py serve`) started under `taskset`.
 
     `addresses["devices" | "fresh" | "echo"]` lists (host, port) in the order of the spec.
@@ -329,7 +447,8 @@ class SimProcess:
 
     def stats(self) -> dict[str, Any]:
         """Counters per served device: heartbeats answered, connections, requests."""
-        return self._ask("stats")
+        counters: dict[str, Any] = self._ask("stats")
+        return counters
 
     def _ask(self, line: str) -> Any:
         assert self._process.stdin is not None and self._process.stdout is not None
@@ -349,17 +468,6 @@ class SimProcess:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class _Echo(asyncio.Protocol):
@@ -400,9 +508,9 @@ async def _serve(spec: SimSpec) -> None:  # pragma: no cover - runs in the child
                 dev, local_key, ver = args
                 await SimulatedDevice(dev, local_key, version=ver, dps=spec.dps).handle(transport)
 
-            server = await factory.start_server(host, 0, handle)
-            stack.callback(server.close)
-            out["fresh"].append(server.address)
+            listener = await factory.start_server(host, 0, handle)
+            stack.callback(listener.close)
+            out["fresh"].append(listener.address)
         for host, request, reply in spec.echo:
 
             def protocol(size: int = request, answer: bytes = b"\0" * reply) -> _Echo:

@@ -16,31 +16,29 @@ Run: `python bench/connect.py [--rounds 7] [--seconds 0.3] [--placement same|cro
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import contextlib
+import functools
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
 from _common import (
     DEV_ID,
     LOCAL_KEY,
-    SAME_CORE,
-    VERSIONS,
-    Placement,
+    Run,
     Sample,
     SimProcess,
     SimSpec,
-    Summary,
+    Table,
+    compare,
+    comparison_args,
     load_tinytuya,
     machine_line,
-    markdown_table,
-    measure,
     paired_ratio,
-    pin_self,
-    placements,
+    verdict,
 )
 
 from tuyaface import AsyncDevice, Device
@@ -52,19 +50,6 @@ TT_SHIPPED = "tinytuya, 10 ms send wait"
 TT_NOWAIT = "tinytuya, no send wait"
 BARE = "bare TCP connect + close"
 DEVICE_CLIENTS = (SYNC, ASYNC, TT_SHIPPED, TT_NOWAIT)
-ORDER = (SYNC, ASYNC, TT_NOWAIT, TT_SHIPPED, BARE)
-HEADERS = (
-    "version, client",
-    "set-ups/s, median (min-max)",
-    "wall us/op",
-    "client CPU us/op",
-    "simulator CPU us/op",
-    "x bare connect",
-    "x tinytuya no wait",
-    "x tinytuya shipped",
-)
-
-Run = Callable[[int], None]
 
 
 def _check(result: dict[str, Any], who: str) -> None:
@@ -118,46 +103,25 @@ def bare_run(port: int) -> Run:
     return run
 
 
+@contextlib.contextmanager
 def contenders(
-    version: str,
-    ports: dict[str, int],
-    bare_port: int,
-    loop: asyncio.AbstractEventLoop,
+    sim: SimProcess,
+    slots: dict[str, dict[str, int]],
     tinytuya: ModuleType | None,
-) -> dict[str, Run]:
+    version: str,
+    loop: asyncio.AbstractEventLoop,
+) -> Iterator[dict[str, Run]]:
+    fresh = sim.addresses["fresh"]
+    ports = {name: fresh[slot][1] for name, slot in slots[version].items()}
     runs = {
         SYNC: device_run(version, ports[SYNC]),
         ASYNC: async_device_run(loop, version, ports[ASYNC]),
-        BARE: bare_run(bare_port),
+        BARE: bare_run(sim.addresses["echo"][0][1]),
     }
     if tinytuya is not None:
         runs[TT_SHIPPED] = tinytuya_run(tinytuya, version, ports[TT_SHIPPED], send_wait=True)
         runs[TT_NOWAIT] = tinytuya_run(tinytuya, version, ports[TT_NOWAIT], send_wait=False)
-    return runs
-
-
-def table_rows(version: str, samples: dict[str, list[Sample]]) -> list[list[str]]:
-    def ratio(name: str, base: str) -> str:
-        if base not in samples or name == base:
-            return "-"
-        return f"{paired_ratio(samples[name], samples[base]).median:.2f}x"
-
-    rows = []
-    for name in ORDER:
-        if name not in samples:
-            continue
-        runs = samples[name]
-        rows.append([
-            f"{version} {name}",
-            Summary.of([s.rate for s in runs]).format(),
-            f"{Summary.of([s.wall_per_op for s in runs]).median * 1e6:,.0f}",
-            f"{Summary.of([s.cpu_per_op for s in runs]).median * 1e6:,.0f}",
-            f"{Summary.of([s.peer_cpu_per_op for s in runs]).median * 1e6:,.0f}",
-            ratio(name, BARE),
-            ratio(name, TT_NOWAIT),
-            ratio(name, TT_SHIPPED),
-        ])
-    return rows
+    yield runs
 
 
 def targets(version: str, samples: dict[str, list[Sample]]) -> list[str]:
@@ -168,56 +132,28 @@ def targets(version: str, samples: dict[str, list[Sample]]) -> list[str]:
         return [f"{version}: tinytuya missing, target not checked"]
     nowait = paired_ratio(samples[SYNC], samples[TT_NOWAIT]).median
     shipped = paired_ratio(samples[SYNC], samples[TT_SHIPPED]).median
-    verdict = "met" if nowait >= 1.0 else "MISSED"
     return [
         f"{version}: Device set-ups {nowait:.2f}x tinytuya without send wait, "
-        f"{shipped:.1f}x tinytuya as shipped (target >= 1.0x): {verdict}"
+        f"{shipped:.1f}x tinytuya as shipped (target >= 1.0x): {verdict(nowait >= 1.0)}"
     ]
 
 
-def run_placement(
-    placement: Placement,
-    sim: SimProcess,
-    slots: dict[str, dict[str, int]],
-    args: argparse.Namespace,
-    tinytuya: ModuleType | None,
-) -> None:
-    pin_self(placement.client)
-    sim.pin(placement.simulator)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    bare_port = sim.addresses["echo"][0][1]
-    rows: list[list[str]] = []
-    verdicts: list[str] = []
-    try:
-        for version in args.versions:
-            fresh = sim.addresses["fresh"]
-            ports = {name: fresh[slot][1] for name, slot in slots[version].items()}
-            runs = contenders(version, ports, bare_port, loop, tinytuya)
-            samples = measure(runs, args.rounds, args.seconds, sim.cpu_seconds)
-            rows.extend(table_rows(version, samples))
-            if placement.name == SAME_CORE:  # the targets are for one core
-                verdicts.extend(targets(version, samples))
-    finally:
-        loop.close()
-    print(f"\n### Connection set-up, {placement.describe()}\n")
-    print(markdown_table(HEADERS, rows))
-    print()
-    for line in verdicts:
-        print(f"- {line}")
-    sys.stdout.flush()
+TABLE = Table(
+    "Connection set-up",
+    "set-ups",
+    order=(SYNC, ASYNC, TT_NOWAIT, TT_SHIPPED, BARE),
+    bases=(
+        (BARE, "x bare connect"),
+        (TT_NOWAIT, "x tinytuya no wait"),
+        (TT_SHIPPED, "x tinytuya shipped"),
+    ),
+    targets=targets,
+    digits=0,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--seconds", type=float, default=0.3, help="length of one batch")
-    parser.add_argument("--placement", choices=("same", "cross", "both", "none"), default="both")
-    parser.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=VERSIONS)
-    parser.add_argument("--quick", action="store_true", help="3 rounds of 0.1 s, same core")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.rounds, args.seconds, args.placement = 3, 0.1, "same"
+    args = comparison_args(__doc__ or "", argv)
     tinytuya = load_tinytuya()
     # One listener per client and version: each has its own ephemeral-port space, and the
     # TIME_WAIT sockets of thousands of short connections do not collide.
@@ -231,8 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"## bench/connect.py: {args.rounds} rounds of {args.seconds} s per client\n")
     print(machine_line())
     with SimProcess(spec) as sim:
-        for placement in placements(args.placement):
-            run_placement(placement, sim, slots, args, tinytuya)
+        compare(sim, args, functools.partial(contenders, sim, slots, tinytuya), TABLE)
     return 0
 
 

@@ -19,32 +19,31 @@ Run: `python bench/roundtrip.py [--rounds 7] [--seconds 0.3] [--placement same|c
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import contextlib
+import functools
 import socket
 import sys
-from collections.abc import Callable
-from types import ModuleType, TracebackType
-from typing import Any, Self
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
 
 from _common import (
     DEV_ID,
     DPS,
     LOCAL_KEY,
-    SAME_CORE,
-    VERSIONS,
-    Placement,
+    Closing,
+    Run,
     Sample,
     SimProcess,
     SimSpec,
-    Summary,
+    Table,
+    compare,
+    comparison_args,
     load_tinytuya,
     machine_line,
-    markdown_table,
-    measure,
     paired_ratio,
-    pin_self,
-    placements,
+    verdict,
 )
 
 from tuyaface import AsyncDevice, Device, SimulatedDevice
@@ -82,7 +81,7 @@ class _CountingFactory:
         raise NotImplementedError
 
 
-class _CountingTransport:
+class _CountingTransport(Closing):
     def __init__(self, counts: _CountingFactory, inner: TcpTransport) -> None:
         self._counts, self._inner = counts, inner
 
@@ -97,12 +96,6 @@ class _CountingTransport:
 
     def close(self) -> None:
         self._inner.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def wire_sizes(version: str) -> tuple[int, int]:
@@ -123,25 +116,11 @@ def wire_sizes(version: str) -> tuple[int, int]:
 # -- the clients --------------------------------------------------------------------------
 
 
-class Client:
+class Client(Closing):
     """One contender: `run(n)` does n status round trips; `close()` ends it."""
 
     def run(self, ops: int) -> None:
         raise NotImplementedError
-
-    def close(self) -> None:
-        """Nothing to release by default."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _check(result: dict[str, Any], who: str) -> None:
@@ -268,21 +247,23 @@ class SocketEchoClient(Client):
 # -- measuring ----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
 def open_clients(
-    version: str,
     sim: SimProcess,
-    slot: dict[str, int],
-    loop: asyncio.AbstractEventLoop,
+    slots: dict[str, dict[str, int]],
+    sizes: dict[str, tuple[int, int]],
     tinytuya: ModuleType | None,
-    sizes: tuple[int, int],
-) -> dict[str, Client]:
+    version: str,
+    loop: asyncio.AbstractEventLoop,
+) -> Iterator[dict[str, Run]]:
+    slot, wire = slots[version], sizes[version]
     ports = {name: sim.addresses["fresh"][slot[name]][1] for name in DEVICE_CLIENTS}
     echo_port = sim.addresses["echo"][slot[ECHO]][1]
     makers: dict[str, Callable[[], Client]] = {
         ASYNC: lambda: AsyncDeviceClient(loop, version, ports[ASYNC]),
         SYNC: lambda: DeviceClient(version, ports[SYNC]),
-        ECHO: lambda: EchoClient(loop, echo_port, *sizes),
-        SOCKET_ECHO: lambda: SocketEchoClient(echo_port, *sizes),
+        ECHO: lambda: EchoClient(loop, echo_port, *wire),
+        SOCKET_ECHO: lambda: SocketEchoClient(echo_port, *wire),
     }
     if tinytuya is not None:
         makers[TT_SHIPPED] = lambda: TinytuyaClient(
@@ -291,46 +272,9 @@ def open_clients(
         makers[TT_NOWAIT] = lambda: TinytuyaClient(
             tinytuya, version, ports[TT_NOWAIT], send_wait=False
         )
-    return {name: maker() for name, maker in makers.items()}
-
-
-ORDER = (ASYNC, SYNC, TT_NOWAIT, TT_SHIPPED, ECHO, SOCKET_ECHO)
-
-
-def table_rows(version: str, samples: dict[str, list[Sample]]) -> list[list[str]]:
-    def ratio(name: str, base: str) -> str:
-        if base not in samples or name == base:
-            return "-"
-        return f"{paired_ratio(samples[name], samples[base]).median:.2f}x"
-
-    rows = []
-    for name in ORDER:
-        if name not in samples:
-            continue
-        runs = samples[name]
-        rows.append([
-            f"{version} {name}",
-            Summary.of([s.rate for s in runs]).format(),
-            f"{Summary.of([s.wall_per_op for s in runs]).median * 1e6:,.1f}",
-            f"{Summary.of([s.cpu_per_op for s in runs]).median * 1e6:,.1f}",
-            f"{Summary.of([s.peer_cpu_per_op for s in runs]).median * 1e6:,.0f}",
-            ratio(name, ECHO),
-            ratio(name, TT_NOWAIT),
-            ratio(name, TT_SHIPPED),
-        ])
-    return rows
-
-
-HEADERS = (
-    "version, client",
-    "round trips/s, median (min-max)",
-    "wall us/op",
-    "client CPU us/op",
-    "simulator CPU us/op",
-    "x asyncio echo",
-    "x tinytuya no wait",
-    "x tinytuya shipped",
-)
+    with contextlib.ExitStack() as stack:
+        clients = {name: stack.enter_context(maker()) for name, maker in makers.items()}
+        yield {name: client.run for name, client in clients.items()}
 
 
 def targets(version: str, samples: dict[str, list[Sample]]) -> list[str]:
@@ -340,10 +284,6 @@ def targets(version: str, samples: dict[str, list[Sample]]) -> list[str]:
     time_ratio = 1 / paired_ratio(samples[ASYNC], samples[TT_NOWAIT]).median
     shipped = paired_ratio(samples[ASYNC], samples[TT_SHIPPED]).median
     sync_ratio = paired_ratio(samples[SYNC], samples[TT_NOWAIT]).median
-
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "MISSED"
-
     return [
         f"{version}: AsyncDevice round-trip time {time_ratio:.2f}x tinytuya without send wait "
         f"(target <= 0.8x): {verdict(time_ratio <= 0.8)}",
@@ -354,52 +294,21 @@ def targets(version: str, samples: dict[str, list[Sample]]) -> list[str]:
     ]
 
 
-def run_placement(
-    placement: Placement,
-    sim: SimProcess,
-    slots: dict[str, dict[str, int]],
-    sizes: dict[str, tuple[int, int]],
-    args: argparse.Namespace,
-    tinytuya: ModuleType | None,
-) -> None:
-    pin_self(placement.client)
-    sim.pin(placement.simulator)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    rows: list[list[str]] = []
-    verdicts: list[str] = []
-    try:
-        for version in args.versions:
-            clients = open_clients(version, sim, slots[version], loop, tinytuya, sizes[version])
-            try:
-                runs = {name: client.run for name, client in clients.items()}
-                samples = measure(runs, args.rounds, args.seconds, sim.cpu_seconds)
-            finally:
-                for client in clients.values():
-                    client.close()
-            rows.extend(table_rows(version, samples))
-            if placement.name == SAME_CORE:  # the issue's targets are for one core
-                verdicts.extend(targets(version, samples))
-    finally:
-        loop.close()
-    print(f"\n### Round trips, {placement.describe()}\n")
-    print(markdown_table(HEADERS, rows))
-    print()
-    for line in verdicts:
-        print(f"- {line}")
-    sys.stdout.flush()
+TABLE = Table(
+    "Round trips",
+    "round trips",
+    order=(ASYNC, SYNC, TT_NOWAIT, TT_SHIPPED, ECHO, SOCKET_ECHO),
+    bases=(
+        (ECHO, "x asyncio echo"),
+        (TT_NOWAIT, "x tinytuya no wait"),
+        (TT_SHIPPED, "x tinytuya shipped"),
+    ),
+    targets=targets,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--seconds", type=float, default=0.3, help="length of one batch")
-    parser.add_argument("--placement", choices=("same", "cross", "both", "none"), default="both")
-    parser.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=VERSIONS)
-    parser.add_argument("--quick", action="store_true", help="3 rounds of 0.1 s, same core")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.rounds, args.seconds, args.placement = 3, 0.1, "same"
+    args = comparison_args(__doc__ or "", argv)
     tinytuya = load_tinytuya()
     sizes = {version: wire_sizes(version) for version in args.versions}
     spec = SimSpec()
@@ -416,8 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     for version, (request, reply) in sizes.items():
         print(f"- {version}: status request {request} bytes, reply {reply} bytes")
     with SimProcess(spec) as sim:
-        for placement in placements(args.placement):
-            run_placement(placement, sim, slots, sizes, args, tinytuya)
+        contenders = functools.partial(open_clients, sim, slots, sizes, tinytuya)
+        compare(sim, args, contenders, TABLE)
     return 0
 
 
