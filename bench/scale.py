@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import math
@@ -42,12 +43,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from types import ModuleType, TracebackType
+from collections.abc import Callable, Iterator, Sequence
+from types import ModuleType
 from typing import Any, Self
 
 import attrs
 from _common import (
+    Closing,
     Placement,
     SimProcess,
     SimSpec,
@@ -79,7 +81,7 @@ def host_for(index: int) -> str:
 # -- simulators in other processes --------------------------------------------------------
 
 
-class SimFleet:
+class SimFleet(Closing):
     """N simulated devices spread over as few simulator processes as the open-file limit
     allows (each device: a listening socket and one connection)."""
 
@@ -113,17 +115,6 @@ class SimFleet:
     def close(self) -> None:
         for process in self.processes:
             process.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # -- results ------------------------------------------------------------------------------
@@ -222,16 +213,35 @@ class GcPauses:
         gc.callbacks.remove(self)
 
 
-def count_heartbeats(
-    result: Result, before: dict[str, list[Any]], after: dict[str, list[Any]], window: float
-) -> None:
+@contextlib.contextmanager
+def heartbeat_window(result: Result, fleet: SimFleet, rss0: int) -> Iterator[None]:
+    """The steady window: CPU, GC pauses, then heartbeats and reconnects counted by the
+    simulators, devices still connected, and RSS growth per device."""
+    before = fleet.stats()
+    cpu0, window0 = cpu_seconds(), time.perf_counter()
+    with GcPauses(result.gc_pauses):
+        yield
+    window = time.perf_counter() - window0
+    result.steady_cpu = cpu_seconds() - cpu0
+    after = fleet.stats()
     per_device = [b - a for a, b in zip(before["heartbeats"], after["heartbeats"], strict=True)]
     result.heartbeats = sum(per_device)
     result.expected = result.count * window / HEARTBEAT_INTERVAL
     result.fewest_per_device = min(per_device)
     result.due_per_device = int(window // HEARTBEAT_INTERVAL)
     result.reconnects = sum(after["connections"]) - sum(before["connections"])
+    result.disconnected = sum(not connected for connected in after["connected"])
     result.duration = window
+    gc.collect()
+    result.rss_per_device = (rss_bytes() - rss0) / result.count
+
+
+@contextlib.contextmanager
+def fanout_round(result: Result) -> Iterator[None]:
+    cpu0, started = cpu_seconds(), time.perf_counter()
+    yield
+    result.fanouts.append(time.perf_counter() - started)
+    result.fanout_cpu.append(cpu_seconds() - cpu0)
 
 
 # -- ours: N AsyncDevices on one loop -----------------------------------------------------
@@ -275,28 +285,17 @@ async def run_ours(
     result.connect_wall = time.perf_counter() - started
     try:
         await asyncio.sleep(1.0)  # let the last connections settle
-        before = fleet.stats()
-        stop, lags = asyncio.Event(), result.lags
-        monitor = asyncio.get_running_loop().create_task(lag_monitor(stop, lags))
-        cpu0, window0 = cpu_seconds(), time.perf_counter()
-        with GcPauses(result.gc_pauses):
+        stop = asyncio.Event()
+        monitor = asyncio.get_running_loop().create_task(lag_monitor(stop, result.lags))
+        with heartbeat_window(result, fleet, rss0):
             await asyncio.sleep(duration)
         stop.set()
         await monitor
-        window = time.perf_counter() - window0
-        result.steady_cpu = cpu_seconds() - cpu0
-        after = fleet.stats()
-        gc.collect()
-        result.rss_per_device = (rss_bytes() - rss0) / count
-        count_heartbeats(result, before, after, window)
-        result.disconnected = sum(not device.connected for device in devices)
         for _ in range(fanouts):
-            cpu0, started = cpu_seconds(), time.perf_counter()
-            answers = await asyncio.gather(
-                *(device.status() for device in devices), return_exceptions=True
-            )
-            result.fanouts.append(time.perf_counter() - started)
-            result.fanout_cpu.append(cpu_seconds() - cpu0)
+            with fanout_round(result):
+                answers = await asyncio.gather(
+                    *(device.status() for device in devices), return_exceptions=True
+                )
             result.fanout_failures += sum(not isinstance(a, dict) for a in answers)
         gc.collect()
         result.rss_after_fanout = (rss_bytes() - rss0) / count
@@ -415,32 +414,21 @@ def run_tinytuya(
     result.connect_failures = shared.connect_failures
     try:
         time.sleep(1.0)
-        before = fleet.stats()
-        cpu0, window0 = cpu_seconds(), time.perf_counter()
-        deadline = window0 + duration
-        with GcPauses(result.gc_pauses):
+        with heartbeat_window(result, fleet, rss0):
+            deadline = time.perf_counter() + duration
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
                 time.sleep(LAG_PERIOD)
                 result.lags.append(max(0.0, time.perf_counter() - start - LAG_PERIOD))
-        window = time.perf_counter() - window0
-        result.steady_cpu = cpu_seconds() - cpu0
-        after = fleet.stats()
-        gc.collect()
-        result.rss_per_device = (rss_bytes() - rss0) / count
-        count_heartbeats(result, before, after, window)
-        result.disconnected = sum(not connected for connected in after["connected"])
         for _ in range(fanouts):
             with shared.lock:
                 shared.done = 0
                 target = shared.failures
-            cpu0, started = cpu_seconds(), time.perf_counter()
-            with shared.lock:
-                shared.generation += 1
-                shared.lock.notify_all()
-            shared.wait_for(lambda: shared.done >= count, 120)
-            result.fanouts.append(time.perf_counter() - started)
-            result.fanout_cpu.append(cpu_seconds() - cpu0)
+            with fanout_round(result):
+                with shared.lock:
+                    shared.generation += 1
+                    shared.lock.notify_all()
+                shared.wait_for(lambda: shared.done >= count, 120)
             result.fanout_failures += shared.failures - target
         gc.collect()
         result.rss_after_fanout = (rss_bytes() - rss0) / count
