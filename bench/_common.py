@@ -35,6 +35,13 @@ LOCAL_KEY = "0123456789abcdef"
 VERSIONS = ("3.3", "3.4", "3.5")
 DPS = {"1": True, "2": 0, "4": 912, "5": 1025, "6": 1175, "18": 152, "19": 301, "20": 2301}
 TINYTUYA_VERSION = "1.20.0"
+HOST = "127.0.0.1"
+# Contender names shared by the comparison tables.
+ASYNC = "AsyncDevice"
+SYNC = "Device"
+TT_SHIPPED = "tinytuya, 10 ms send wait"
+TT_NOWAIT = "tinytuya, no send wait"
+DEVICE_CLIENTS = (ASYNC, SYNC, TT_SHIPPED, TT_NOWAIT)
 HEARTBEAT_CMD = 9  # Command.HEART_BEAT
 
 
@@ -78,6 +85,19 @@ def load_tinytuya() -> ModuleType | None:
         )
     module: ModuleType = tinytuya
     return module
+
+
+def check_status(result: object, who: str) -> None:
+    """Every answer is checked: a client that failed quietly must not look fast."""
+    if not isinstance(result, dict) or result.get("1") is not True:
+        raise RuntimeError(f"{who}: unexpected status {result!r}")
+
+
+def check_tinytuya(result: object) -> None:
+    """tinytuya returns its errors as dicts instead of raising."""
+    if not isinstance(result, dict) or "dps" not in result:
+        raise RuntimeError(f"tinytuya: unexpected status {result!r}")
+    check_status(result["dps"], "tinytuya")
 
 
 def device_key(index: int) -> str:

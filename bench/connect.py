@@ -23,16 +23,23 @@ import socket
 import sys
 from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
 
 from _common import (
+    ASYNC,
     DEV_ID,
+    DEVICE_CLIENTS,
+    HOST,
     LOCAL_KEY,
+    SYNC,
+    TT_NOWAIT,
+    TT_SHIPPED,
     Run,
     Sample,
     SimProcess,
     SimSpec,
     Table,
+    check_status,
+    check_tinytuya,
     compare,
     comparison_args,
     load_tinytuya,
@@ -43,25 +50,14 @@ from _common import (
 
 from tuyaface import AsyncDevice, Device
 
-HOST = "127.0.0.1"
-SYNC = "Device"
-ASYNC = "AsyncDevice"
-TT_SHIPPED = "tinytuya, 10 ms send wait"
-TT_NOWAIT = "tinytuya, no send wait"
 BARE = "bare TCP connect + close"
-DEVICE_CLIENTS = (SYNC, ASYNC, TT_SHIPPED, TT_NOWAIT)
-
-
-def _check(result: dict[str, Any], who: str) -> None:
-    if result.get("1") is not True:
-        raise RuntimeError(f"{who}: unexpected status {result!r}")
 
 
 def device_run(version: str, port: int) -> Run:
     def run(ops: int) -> None:
         for _ in range(ops):
             with Device(DEV_ID, LOCAL_KEY, HOST, port=port, version=version) as device:
-                _check(device.status(), SYNC)
+                check_status(device.status(), SYNC)
 
     return run
 
@@ -69,7 +65,7 @@ def device_run(version: str, port: int) -> Run:
 def async_device_run(loop: asyncio.AbstractEventLoop, version: str, port: int) -> Run:
     async def once() -> None:
         async with AsyncDevice(DEV_ID, LOCAL_KEY, HOST, port=port, version=version) as device:
-            _check(await device.status(), ASYNC)
+            check_status(await device.status(), ASYNC)
 
     async def batch(ops: int) -> None:
         for _ in range(ops):
@@ -86,10 +82,7 @@ def tinytuya_run(tinytuya: ModuleType, version: str, port: int, *, send_wait: bo
             )
             if not send_wait:
                 device.set_sendWait(None)
-            result = device.status()
-            if not isinstance(result, dict) or "dps" not in result:
-                raise RuntimeError(f"tinytuya: unexpected status {result!r}")
-            _check(result["dps"], "tinytuya")
+            check_tinytuya(device.status())
             device.close()
 
     return run

@@ -29,15 +29,23 @@ from types import ModuleType
 from typing import Any
 
 from _common import (
+    ASYNC,
     DEV_ID,
+    DEVICE_CLIENTS,
     DPS,
+    HOST,
     LOCAL_KEY,
+    SYNC,
+    TT_NOWAIT,
+    TT_SHIPPED,
     Closing,
     Run,
     Sample,
     SimProcess,
     SimSpec,
     Table,
+    check_status,
+    check_tinytuya,
     compare,
     comparison_args,
     load_tinytuya,
@@ -49,14 +57,8 @@ from _common import (
 from tuyaface import AsyncDevice, Device, SimulatedDevice
 from tuyaface_transport import TcpTransport
 
-HOST = "127.0.0.1"
-ASYNC = "AsyncDevice"
-SYNC = "Device"
-TT_SHIPPED = "tinytuya, 10 ms send wait"
-TT_NOWAIT = "tinytuya, no send wait"
 ECHO = "asyncio Protocol echo"
 SOCKET_ECHO = "blocking socket echo"
-DEVICE_CLIENTS = (ASYNC, SYNC, TT_SHIPPED, TT_NOWAIT)
 
 
 # -- wire sizes for the echo --------------------------------------------------------------
@@ -123,21 +125,16 @@ class Client(Closing):
         raise NotImplementedError
 
 
-def _check(result: dict[str, Any], who: str) -> None:
-    if result.get("1") is not True:
-        raise RuntimeError(f"{who}: unexpected status {result!r}")
-
-
 class AsyncDeviceClient(Client):
     def __init__(self, loop: asyncio.AbstractEventLoop, version: str, port: int) -> None:
         self.loop = loop
         self.device = AsyncDevice(DEV_ID, LOCAL_KEY, HOST, port=port, version=version)
-        _check(loop.run_until_complete(self.device.status()), ASYNC)
+        check_status(loop.run_until_complete(self.device.status()), ASYNC)
 
     async def _rounds(self, ops: int) -> None:
         status = self.device.status
         for _ in range(ops):
-            _check(await status(), ASYNC)
+            check_status(await status(), ASYNC)
 
     def run(self, ops: int) -> None:
         self.loop.run_until_complete(self._rounds(ops))
@@ -149,12 +146,12 @@ class AsyncDeviceClient(Client):
 class DeviceClient(Client):
     def __init__(self, version: str, port: int) -> None:
         self.device = Device(DEV_ID, LOCAL_KEY, HOST, port=port, version=version)
-        _check(self.device.status(), SYNC)
+        check_status(self.device.status(), SYNC)
 
     def run(self, ops: int) -> None:
         status = self.device.status
         for _ in range(ops):
-            _check(status(), SYNC)
+            check_status(status(), SYNC)
 
     def close(self) -> None:
         self.device.close()
@@ -172,10 +169,7 @@ class TinytuyaClient(Client):
     def run(self, ops: int) -> None:
         status = self.device.status
         for _ in range(ops):
-            result = status()
-            if not isinstance(result, dict) or "dps" not in result:
-                raise RuntimeError(f"tinytuya: unexpected status {result!r}")
-            _check(result["dps"], "tinytuya")
+            check_tinytuya(status())
 
     def close(self) -> None:
         self.device.close()
