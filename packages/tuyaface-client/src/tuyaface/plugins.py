@@ -3,7 +3,9 @@ plugins registered the same way (DESIGN.md section 4). Nothing loads at import t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
@@ -15,6 +17,7 @@ from tuyaface_codec import (
     get_protocol,
 )
 from tuyaface_codec import plugins as codec_plugins
+from tuyaface_codec.crypto.select import BACKEND_ENV
 
 if TYPE_CHECKING:
     from tuyaface_transport import TransportFactory
@@ -27,9 +30,10 @@ __all__ = [
     "use_plugin_manager",
 ]
 
+T = TypeVar("T")
+
 _default: pluggy.PluginManager | None = None
-_shared: dict[str, list[Protocol]] = {}
-_SHARED_PER_VERSION = 8
+_memo: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
 
 
 def make_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
@@ -70,28 +74,44 @@ def resolve_protocol(
     """
     if isinstance(version, Protocol):
         return version
+    manager = plugin_manager or codec_plugins.default_plugin_manager()
+    backends = codec_plugins.default_plugin_manager().hook.tuyaface_provide_crypto_backends
+    hooks = (manager.hook.tuyaface_provide_protocols, backends)
     if plugin_manager is None:
-        return _one_copy(get_protocol(version))
-    for provided in plugin_manager.hook.tuyaface_provide_protocols():
+        return _remembered("protocol", version, manager, hooks, lambda: get_protocol(version))
+    return _remembered("protocol", version, manager, hooks, lambda: _provided(manager, version))
+
+
+def _provided(manager: pluggy.PluginManager, version: str) -> Protocol:
+    for provided in manager.hook.tuyaface_provide_protocols():
         for protocol in provided:
             if isinstance(protocol, Protocol) and protocol.version == version:
-                return _one_copy(protocol.with_crypto(default_backend()))
+                return protocol.with_crypto(default_backend())
     raise UnknownProtocolError(
         f"unknown protocol version {version!r}: use '3.1' ... '3.5', and check that its "
         "plugin is not blocked by $TUYAFACE_DISABLE_PLUGINS"
     )
 
 
-def _one_copy(protocol: Protocol) -> Protocol:
-    """An equal `Protocol` resolved before, if any: they are immutable, and every lookup
-    makes a copy bound to the crypto backend; thousands of devices then share one."""
-    known = _shared.setdefault(protocol.version, [])
-    for earlier in known:
-        if earlier == protocol:
-            return earlier
-    if len(known) < _SHARED_PER_VERSION:
-        known.append(protocol)
-    return protocol
+def _remembered(
+    kind: str,
+    name: str,
+    manager: pluggy.PluginManager,
+    hooks: tuple[Any, ...],
+    look_up: Callable[[], T],
+) -> T:
+    """`look_up()`, or its earlier result while nothing it depends on changed: the same
+    manager, the same plugins answering `hooks` (compared by identity), the same
+    $TUYAFACE_CRYPTO_BACKEND. Each lookup calls plugin hooks and copies the protocol: about
+    half the cost of creating a device, and a copy per device with thousands of them."""
+    state = (manager, *(hook.get_hookimpls() for hook in hooks), os.environ.get(BACKEND_ENV))
+    known = _memo.get((kind, name))
+    if known is not None and known[0] == state:
+        result: T = known[1]
+        return result
+    result = look_up()
+    _memo[(kind, name)] = (state, result)
+    return result
 
 
 def resolve_transport(
@@ -103,7 +123,11 @@ def resolve_transport(
         return transport
     from tuyaface_transport import UnknownTransportError, get_transport
 
+    manager = plugin_manager or default_plugin_manager()
+    hooks = (manager.hook.tuyaface_provide_transports,)
     try:
-        return get_transport(transport, plugin_manager or default_plugin_manager())
+        return _remembered(
+            "transport", transport, manager, hooks, lambda: get_transport(transport, manager)
+        )
     except UnknownTransportError as exc:
         raise LocalProtocolError(str(exc)) from None
