@@ -92,7 +92,7 @@ def test_setting_pref_status_cmd_back_to_10_asks_with_dp_query_again() -> None:
         assert device["tuyaface"]["pref_status_cmd"] == 10
 
 
-# What a wrong local key looks like through the 1.x API (see docs/legacy.md).
+# What a wrong local key looks like through the 1.x API (README: "Coming from tuyaface 1.x").
 WRONG_KEY_ERRORS = {
     "3.1": (Timeout, "no answer"),  # status is plaintext on 3.1; a set goes unanswered
     "3.2": (DecryptError, "wrong local key"),
