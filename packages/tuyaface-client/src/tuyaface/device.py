@@ -7,12 +7,12 @@ import math
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from tuyaface_codec import LocalProtocolError, NetworkError, RequestKind, Timeout, TuyaError
+from tuyaface_transport import Closing
 
 from ._core import DeviceBase, outcome
 from ._neterrors import connect_error, lost_error, send_error
@@ -42,7 +42,7 @@ class _Link:
     error: TuyaError | None = None
 
 
-class Device(DeviceBase):
+class Device(DeviceBase, Closing):
     """A Tuya device, blocking calls. Connects on first use and again on the next call
     after a drop; threads share the one connection, one request at a time.
 
@@ -94,17 +94,6 @@ class Device(DeviceBase):
         """Close the connection (the next call opens a new one)."""
         with self._lock:
             self._drop_link()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- requests ---------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ with `connect`, `aconnect` and `start_server`. Nothing here knows about Tuya.
 
 from __future__ import annotations
 
+from ._closing import AsyncClosing, Closing
 from .aio import AsyncioServer, AsyncioTransport
 from .blocking import TcpTransport
 from .errors import (
@@ -31,11 +32,13 @@ from .udp import DatagramListener, local_address_facing, open_datagram_listener
 
 __all__ = [
     "BUILTIN_PLUGINS",
+    "AsyncClosing",
     "AsyncLoopbackTransport",
     "AsyncServer",
     "AsyncTransport",
     "AsyncioServer",
     "AsyncioTransport",
+    "Closing",
     "DatagramListener",
     "FaultPlan",
     "Handler",
