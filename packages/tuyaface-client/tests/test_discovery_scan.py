@@ -27,7 +27,7 @@ from tuyaface_codec import (
 from tuyaface_transport import open_datagram_listener
 
 LOCAL = "127.0.0.1"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "discovery.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 QUICK = 0.05  # seconds between announcements / requests in these tests
 
 
@@ -220,10 +220,12 @@ def test_announcer_datagrams_decode_with_the_protocol_version() -> None:
 
 
 def test_the_local_example_in_the_docs_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    text = DOCS.read_text()
+    text = README.read_text()
+    text = text[text.index("## Discovery") :]
+    text = text[: text.index("\n## ")]
     blocks = [b.split("```")[0] for b in text.split("```python\n")[1:]]
     (example,) = [b for b in blocks if "ScanOptions.local(" in b]
-    exec(compile(example, str(DOCS), "exec"), {"__name__": "docs_example"})
+    exec(compile(example, str(README), "exec"), {"__name__": "docs_example"})
     printed = capsys.readouterr().out.splitlines()
     assert sorted(printed) == [f"dev31 3.1 {LOCAL}", f"dev34 3.4 {LOCAL}"]
 

@@ -185,7 +185,10 @@ def test_16_threads_share_one_device_and_a_second_one_is_busy(version: str) -> N
             assert bench.device.connections == 1
             await asyncio.to_thread(first.close)
 
-    run(main, virtual=False)
+    # 16 blocking threads contend for the GIL with the loop that serves the simulator, so
+    # a loop callback can wait its turn for tens of ms: that is thread scheduling, not our
+    # code blocking the loop, so R10's slow-callback check (debug mode) is off here only.
+    run(main, virtual=False, debug=False)
 
 
 def test_a_busy_async_device_retries_with_growing_backoff_then_gets_in() -> None:
