@@ -25,10 +25,12 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from types import ModuleType, TracebackType
-from typing import Any, Self
+from types import ModuleType
+from typing import Any
 
 import attrs
+
+from tuyaface_transport import Closing
 
 DEV_ID = "bf0123456789abcdefgh"
 LOCAL_KEY = "0123456789abcdef"
@@ -43,24 +45,6 @@ TT_SHIPPED = "tinytuya, 10 ms send wait"
 TT_NOWAIT = "tinytuya, no send wait"
 DEVICE_CLIENTS = (ASYNC, SYNC, TT_SHIPPED, TT_NOWAIT)
 HEARTBEAT_CMD = 9  # Command.HEART_BEAT
-
-
-class Closing:
-    """`with obj:` closes it at the end."""
-
-    def close(self) -> None:
-        """Nothing to release by default."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # -- tinytuya, optional -------------------------------------------------------------------
