@@ -285,12 +285,14 @@ async def run_ours(
     result.connect_wall = time.perf_counter() - started
     try:
         await asyncio.sleep(1.0)  # let the last connections settle
-        stop = asyncio.Event()
-        monitor = asyncio.get_running_loop().create_task(lag_monitor(stop, result.lags))
         with heartbeat_window(result, fleet, rss0):
+            # The monitor stops inside the window: asking the simulators for their counts
+            # blocks this loop for a moment, which is not lag.
+            stop = asyncio.Event()
+            monitor = asyncio.get_running_loop().create_task(lag_monitor(stop, result.lags))
             await asyncio.sleep(duration)
-        stop.set()
-        await monitor
+            stop.set()
+            await monitor
         for _ in range(fanouts):
             with fanout_round(result):
                 answers = await asyncio.gather(
