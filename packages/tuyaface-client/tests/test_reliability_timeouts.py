@@ -67,7 +67,7 @@ def test_a_reply_2_s_late_succeeds_and_one_after_the_timeout_is_discarded(versio
             started = loop.time()
             with pytest.raises(Timeout, match="no answer"):
                 await late
-            assert DEFAULT_TIMEOUT - 1.0 <= loop.time() - started < DEFAULT_TIMEOUT - 0.9
+            assert DEFAULT_TIMEOUT - 1.1 < loop.time() - started < DEFAULT_TIMEOUT - 0.9
             bench.device.dps["2"] = "new"
             bench.taps[-1].hold = 2.0  # (on 3.3: the late reply comes first, at 6 s)
             assert await device.status() == {"1": True, "2": "new", "3": "pushed"}
