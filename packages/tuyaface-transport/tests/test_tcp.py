@@ -12,7 +12,6 @@ from conftest import TIMEOUT, connect, echo, serving
 from tuyaface_transport import (
     TransportConnectError,
     TransportConnectTimeout,
-    TransportFactory,
     TransportTimeout,
     get_transport,
 )
@@ -72,9 +71,9 @@ async def test_ipv6_loopback(name: str, mode: str) -> None:
         await client.close()
 
 
-async def test_nodelay_on_blocking_connections(factory: TransportFactory) -> None:
-    if factory.name == "loopback":
-        pytest.skip("no socket")
+@pytest.mark.parametrize("name", ["tcp", "asyncio"])  # loopback has no socket
+async def test_nodelay_on_blocking_connections(name: str) -> None:
+    factory = get_transport(name)
     async with serving(factory, echo) as (host, port):
         with factory.connect(host, port, timeout=TIMEOUT) as transport:
             sock = transport._sock  # type: ignore[attr-defined]
