@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
-from types import TracebackType
 from typing import Any, Self
 
 import attrs
 
 from tuyaface_codec import NetworkError
 from tuyaface_transport import (
+    AsyncClosing,
     DatagramListener,
     TransportClosedError,
     TransportError,
@@ -107,7 +107,7 @@ async def cancel(tasks: list[asyncio.Task[None]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-class AsyncOpenClose:
+class AsyncOpenClose(AsyncClosing):
     """`async with` for owners of a `UdpGroup`: `open()` on entry, `aclose()` on exit."""
 
     __slots__ = ()
@@ -115,17 +115,6 @@ class AsyncOpenClose:
     async def open(self) -> None:
         raise NotImplementedError
 
-    async def aclose(self) -> None:
-        raise NotImplementedError
-
     async def __aenter__(self) -> Self:
         await self.open()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
