@@ -22,6 +22,7 @@ from tuyaface_codec.errors import (
 )
 
 from . import aescipher, const, helper
+from ._dpcache import MAX_CACHED_DPS
 from ._legacy import set_state, set_status, status
 from .announce import Announcer
 from .async_device import AsyncDevice, EventStream
@@ -34,6 +35,7 @@ from .session import Role, Session
 from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
 
 __all__ = [
+    "MAX_CACHED_DPS",
     "Announcer",
     "AsyncDevice",
     "Backoff",

@@ -16,6 +16,7 @@ import pluggy
 from tuyaface_codec import LocalProtocolError, Protocol
 from tuyaface_codec.keys import KeyLike
 
+from ._dpcache import MAX_CACHED_DPS, DpCache
 from .events import Event, RequestDone, RequestFailed, StatusPush
 from .plugins import resolve_protocol, resolve_transport
 from .session import Session, local_key_bytes
@@ -23,7 +24,13 @@ from .session import Session, local_key_bytes
 if TYPE_CHECKING:
     from tuyaface_transport import TransportFactory
 
-__all__ = ["DEFAULT_HEARTBEAT_INTERVAL", "DEFAULT_PORT", "DEFAULT_TIMEOUT", "DeviceBase"]
+__all__ = [
+    "DEFAULT_HEARTBEAT_INTERVAL",
+    "DEFAULT_PORT",
+    "DEFAULT_TIMEOUT",
+    "MAX_CACHED_DPS",
+    "DeviceBase",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +59,11 @@ class DeviceCore:
     dp_ids: tuple[str, ...] = ("1", "2", "3")
     clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
     random_bytes: Callable[[int], bytes] = attrs.field(default=os.urandom, repr=False)
-    dps: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    max_cached_dps: int = MAX_CACHED_DPS
+    cache: DpCache = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.cache = DpCache(self.max_cached_dps, self.where, self.clock)
 
     @property
     def where(self) -> str:
@@ -80,9 +91,9 @@ class DeviceCore:
             self.device22 = True
         for event in events:
             if isinstance(event, RequestDone):
-                self.dps.update(event.dps or {})
+                self.cache.update(event.dps or {})
             elif isinstance(event, StatusPush) and event.cid == self.cid:
-                self.dps.update(event.dps)
+                self.cache.update(event.dps)
 
 
 def outcome(event: RequestDone | RequestFailed) -> dict[str, Any]:
@@ -111,6 +122,7 @@ class DeviceBase:
         heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL,
         device22: bool = False,
         dp_ids: Iterable[int | str] = (1, 2, 3),
+        max_cached_dps: int = MAX_CACHED_DPS,
         plugin_manager: pluggy.PluginManager | None = None,
         clock: Callable[[], float] = time.monotonic,
         random_bytes: Callable[[int], bytes] = os.urandom,
@@ -119,6 +131,8 @@ class DeviceBase:
             raise LocalProtocolError("pass the device id (the 'devId' / 'gwId' string)")
         if timeout <= 0:
             raise LocalProtocolError(f"timeout must be more than 0 seconds, not {timeout}")
+        if max_cached_dps < 0:
+            raise LocalProtocolError(f"max_cached_dps must be 0 or more, not {max_cached_dps}")
         self._core = DeviceCore(
             dev_id,
             local_key,
@@ -134,6 +148,7 @@ class DeviceBase:
             dp_ids=tuple(sys.intern(str(dp)) for dp in dp_ids),
             clock=clock,
             random_bytes=random_bytes,
+            max_cached_dps=max_cached_dps,
         )
         self._setup()
 
@@ -163,8 +178,9 @@ class DeviceBase:
 
     @property
     def dps(self) -> dict[str, Any]:
-        """The last known DP values (from answers and pushes), a copy."""
-        return dict(self._core.dps)
+        """The last known DP values (from answers and pushes), a copy. At most
+        `max_cached_dps` DP ids (default `MAX_CACHED_DPS`, 512) are kept: see `DpCache`."""
+        return dict(self._core.cache.values)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._core.where} v{self.version}>"

@@ -1,0 +1,58 @@
+"""`DpCache`: a device's last known DP values, with a cap on how many DP ids it keeps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["DP_CACHE_WARN_INTERVAL", "MAX_CACHED_DPS", "DpCache"]
+
+log = logging.getLogger(__name__)
+
+# Tuya DP ids are numbers 1 - 255 (one byte in the device's data model), and real devices
+# have far fewer. Twice that leaves room for odd firmware; a device that pushes more
+# distinct ids is broken or hostile, and without a cap it grew the cache by ~100 MiB/s.
+MAX_CACHED_DPS = 512
+DP_CACHE_WARN_INTERVAL = 60.0  # seconds between two warnings about one device
+
+
+class DpCache:
+    """DP values by id. Ids already known are always updated; new ones are kept while
+    fewer than `limit` are, and dropped (with a rate-limited warning) after that."""
+
+    def __init__(self, limit: int, where: str, clock: Callable[[], float]) -> None:
+        self.values: dict[str, Any] = {}
+        self._limit = limit
+        self._where = where
+        self._clock = clock
+        self._dropped = 0
+        self._warned_at: float | None = None
+
+    def update(self, dps: Mapping[str, Any]) -> None:
+        """Take in the DP values an answer or a push carried."""
+        values = self.values
+        if len(values) + len(dps) <= self._limit:
+            values.update(dps)
+            return
+        dropped = 0
+        for dp, value in dps.items():
+            if dp in values or len(values) < self._limit:
+                values[dp] = value
+            else:
+                dropped += 1
+        if dropped:
+            self._note_dropped(dropped)
+
+    def _note_dropped(self, count: int) -> None:
+        self._dropped += count
+        now = self._clock()
+        if self._warned_at is not None and now - self._warned_at < DP_CACHE_WARN_INTERVAL:
+            return
+        log.warning(
+            "%s: DP cache full (%d DP ids): %d new DP ids not cached (still delivered in "
+            "answers and pushes)",
+            self._where, self._limit, self._dropped,
+        )  # fmt: skip
+        self._warned_at = now
+        self._dropped = 0
