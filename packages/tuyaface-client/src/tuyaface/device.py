@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from tuyaface_transport import Closing
 
 from ._core import DeviceBase, outcome
 from ._neterrors import connect_error, lost_error, send_error
+from ._turns import Turns
 from ._types import DpsInput
 from .events import Event, RequestDone, RequestFailed, SessionClosed, StatusPush
 from .session import Session, State
@@ -53,7 +53,7 @@ class Device(DeviceBase, Closing):
     default_transport = "tcp"
 
     def _setup(self) -> None:
-        self._lock = threading.Lock()
+        self._turns = Turns()  # first come, first served; each waits at most its timeout
         self._link: _Link | None = None
         self._results: dict[int, RequestDone | RequestFailed] = {}
         self._pushes: deque[StatusPush] = deque(maxlen=_MAX_QUEUED_PUSHES)
@@ -82,23 +82,29 @@ class Device(DeviceBase, Closing):
 
     def wait_for_push(self, timeout: float) -> StatusPush | None:
         """The next status push (already received, or within `timeout` seconds), or None."""
-        with self._lock:
+        until = self._core.clock() + timeout  # the wait for our turn counts
+        if not self._turns.acquire(timeout):
+            return self._pushes.popleft() if self._pushes else None
+        try:
             if not self._pushes:
                 link = self._connected()
-                self._drive(link, lambda: bool(self._pushes), until=self._core.clock() + timeout)
+                self._drive(link, lambda: bool(self._pushes), until=until)
                 if not self._pushes and link.error is not None:
                     raise link.error
             return self._pushes.popleft() if self._pushes else None
+        finally:
+            self._turns.release()
 
     def close(self) -> None:
-        """Close the connection (the next call opens a new one)."""
-        with self._lock:
+        """Close the connection (the next call opens a new one), after the calls queued
+        before this one."""
+        with self._turns.turn(None, self._core.where):
             self._drop_link()
 
     # -- requests ---------------------------------------------------------------------
 
     def _call(self, kind: RequestKind, **request: Any) -> dict[str, Any]:
-        with self._lock:
+        with self._turns.turn(self._core.timeout, self._core.where):
             link = self._connected()
             event = self._exchange(link, kind, request)
             if self._stale(link, event):
