@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from ._exits import (
     exit_code,
 )
 from ._logs import logging_to_stderr, set_verbosity
+from ._text import json_text, say
 
 __all__ = ["TuyafaceGroup", "emit_json", "json_option", "main", "output"]
 
@@ -38,11 +38,11 @@ def _wants_json(args: Sequence[str]) -> bool:
 
 def emit_json(data: Any) -> None:
     """Print one JSON document (or one line of a JSON stream) on stdout."""
-    click.echo(json.dumps(data, ensure_ascii=False))
+    click.echo(json_text(data))
 
 
 def _report(kind: str, message: str, code: int, as_json: bool) -> None:
-    click.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     if as_json:
         emit_json(error_document(kind, message, code))
 
@@ -111,7 +111,10 @@ json_option = click.option(
 
 def output(as_json: bool, text: str, data: dict[str, Any]) -> None:
     """Print `text`, or `data` as one JSON line with --json."""
-    click.echo(json.dumps(data, sort_keys=True) if as_json else text)
+    if as_json:
+        click.echo(json_text(data, sort_keys=True))
+    else:
+        say(text)
 
 
 @click.group(cls=TuyafaceGroup, epilog=epilog(), context_settings={"max_content_width": 100})

@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-import click
+from ._text import say
 
 __all__ = ["LOGGERS", "logging_to_stderr", "set_verbosity"]
 
@@ -17,7 +17,7 @@ _LEVELS = (logging.WARNING, logging.INFO, logging.DEBUG)
 class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            click.echo(self.format(record), err=True)
+            say(self.format(record), err=True)
         except Exception:  # logging must never break the command
             self.handleError(record)
 

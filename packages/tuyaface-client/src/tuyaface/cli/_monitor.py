@@ -18,6 +18,7 @@ from ..events import Connected, ConnectFailed, DeviceEvent, Disconnected, Status
 from ._group import emit_json, json_option, main
 from ._select import Selection, Target, device_options
 from ._show import value_text
+from ._text import say
 
 __all__ = ["event_record", "monitor"]
 
@@ -66,7 +67,7 @@ class _Printer:
         if self.as_json:
             emit_json(stamped)
         else:
-            click.echo(f"{stamped['time']} {_text(record)}")
+            say(f"{stamped['time']} {_text(record)}")
 
 
 @main.command(short_help="Print a device's pushes and connection changes as they happen.")

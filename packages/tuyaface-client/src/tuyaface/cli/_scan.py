@@ -20,6 +20,7 @@ from ..discovery import (
 from ._errors import ConfigError
 from ._group import emit_json, json_option, main
 from ._show import table
+from ._text import say
 
 __all__ = ["scan"]
 
@@ -83,7 +84,7 @@ def scan(
         request_address=None if no_request else broadcast_address,
         request_port=request_port,
     )
-    click.echo(f"scanning for {timeout:g} s ...", err=True)
+    say(f"scanning for {timeout:g} s ...", err=True)
     found: list[DiscoveredDevice] = []
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_scan(options, timeout, wanted_id, count, found))
@@ -91,9 +92,9 @@ def scan(
         emit_json([device.as_dict() for device in found])
     elif found:
         rows = [(d.id, d.ip, d.version or "?", d.product_key or "") for d in found]
-        click.echo(table(("ID", "IP", "VERSION", "PRODUCT KEY"), rows, indent=""))
+        say(table(("ID", "IP", "VERSION", "PRODUCT KEY"), rows, indent=""))
     else:
-        click.echo(f"no devices found in {timeout:g} s", err=True)
+        say(f"no devices found in {timeout:g} s", err=True)
 
 
 async def _scan(
@@ -114,7 +115,7 @@ async def _scan(
     async with scanner, contextlib.aclosing(scanner.scan(timeout, wanted_id=wanted_id)) as devices:
         async for device in devices:
             found.append(device)
-            click.echo(
+            say(
                 f"found {device.id} at {device.ip} (protocol {device.version or '?'})", err=True
             )
             if count is not None and len(found) >= count:

@@ -11,6 +11,7 @@ import click
 from ._group import emit_json, json_option, main
 from ._select import Selection, device_options
 from ._show import value_text
+from ._text import say
 
 __all__ = ["parse_pairs", "parse_value", "set_dps"]
 
@@ -80,10 +81,10 @@ def set_dps(selection: Selection, pairs: tuple[str, ...], wait: float, as_json: 
     if as_json:
         emit_json({**target.describe(), "set": dps, "dps": confirmed})
         return
-    click.echo(target.title)
+    say(target.title)
     for dp, value in dps.items():
-        click.echo(f"  set {dp} = {value_text(value)}")
+        say(f"  set {dp} = {value_text(value)}")
     if confirmed is not None:
-        click.echo(f"  device reports {value_text(confirmed)}")
+        say(f"  device reports {value_text(confirmed)}")
     elif wait:
-        click.echo(f"  (no report from the device within {wait:g} s)")
+        say(f"  (no report from the device within {wait:g} s)")

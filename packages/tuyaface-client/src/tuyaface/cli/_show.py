@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from ._text import json_text, printable
 
 __all__ = ["dp_order", "dps_table", "table", "value_text"]
 
 
 def value_text(value: Any) -> str:
-    """A DP value as JSON text: `true`, `50`, `"white"`."""
-    return json.dumps(value, ensure_ascii=False)
+    """A DP value as JSON text, fit for a terminal: `true`, `50`, `"white"`."""
+    return printable(json_text(value))
 
 
-def dp_order(dp: str) -> tuple[int, str]:
-    """Sort key: numeric DP ids in numeric order, others after them."""
-    return (int(dp), "") if dp.isdigit() else (1 << 31, dp)
+def dp_order(dp: str) -> tuple[int, int, str]:
+    """Sort key: numeric DP ids in numeric order, others after them. Compared as text
+    (shorter first), not with int(): a device may send 5,000 digits, or "²" (a digit
+    to `str.isdigit`, not to `int`)."""
+    if dp.isascii() and dp.isdigit():
+        digits = dp.lstrip("0")
+        return (0, len(digits), digits)
+    return (1, 0, dp)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
-    """Left-aligned columns under `headers`."""
+    """Left-aligned columns under `headers`, every cell escaped (`printable`)."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import click
-
 from ._group import emit_json, json_option, main
 from ._select import Selection, device_options
 from ._show import dps_table
+from ._text import say
 
 __all__ = ["status"]
 
@@ -27,5 +26,5 @@ def status(selection: Selection, as_json: bool) -> None:
     if as_json:
         emit_json({**target.describe(), "dps": dps})
         return
-    click.echo(target.title)
-    click.echo(dps_table(dps))
+    say(target.title)
+    say(dps_table(dps))
