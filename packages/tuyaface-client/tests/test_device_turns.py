@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from simkit import DEV_ID, KEY, simulator
@@ -14,10 +15,16 @@ from tuyaface._simreplies import request_dps
 from tuyaface._turns import Turns
 
 THREADS = 50
-TIMEOUT = 1.0
-REPLY_DELAY = 0.1
-STAGGER = 0.02  # between two threads' calls: they queue in thread order
+TIMEOUT = 2.0
+REPLY_DELAY = 0.1  # 50 calls take 5 s: more than the timeout, so some must give up
 SLACK = 0.5  # thread scheduling on a loaded machine
+
+
+def until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.001)
 
 
 def test_fifty_threads_take_turns_in_order_within_their_timeout() -> None:
@@ -37,11 +44,17 @@ def test_fifty_threads_take_turns_in_order_within_their_timeout() -> None:
                     failures[index] = exc
                 durations[index] = time.monotonic() - started
 
+            # A caller holds the device (waiting for a push) while the others queue up,
+            # one after the other: the queue's order is known.
+            holder = threading.Thread(target=device.wait_for_push, args=(30,))
+            holder.start()
+            until(lambda: device._turns.held)
             threads = [threading.Thread(target=call, args=(i,)) for i in range(THREADS)]
-            for thread in threads:
+            for queued, thread in enumerate(threads, start=1):
                 thread.start()
-                time.sleep(STAGGER)
-            for thread in threads:
+                until(lambda: device._turns.waiting == queued)  # noqa: B023
+            assert sim.push({"9": 1})  # the holder's push: its turn ends
+            for thread in [holder, *threads]:
                 thread.join(30)
             served = [request_dps(f.payload)["2"] for f in sim.device.requests if f.cmd == 7]
 

@@ -25,6 +25,11 @@ class Turns:
         """How many callers wait for their turn."""
         return len(self._queue)
 
+    @property
+    def held(self) -> bool:
+        """True while a caller has its turn."""
+        return self._held
+
     def acquire(self, timeout: float | None = None) -> bool:
         """Wait for our turn, at most `timeout` seconds (None: no limit); False if it ran out."""
         with self._mutex:
