@@ -1,4 +1,5 @@
-"""Logs go to stderr, through click (so they follow a redirected or captured stderr)."""
+"""Logs go to stderr, through click and escaped like all output (`say`), so they follow a
+redirected or captured stderr."""
 
 from __future__ import annotations
 
