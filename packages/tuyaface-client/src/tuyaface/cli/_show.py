@@ -11,8 +11,9 @@ __all__ = ["dp_order", "dps_table", "table", "value_text"]
 
 
 def value_text(value: Any) -> str:
-    """A DP value as JSON text, fit for a terminal: `true`, `50`, `"white"`."""
-    return printable(json_text(value))
+    """A DP value as JSON text, fit for a terminal (`json_text` escapes what is unsafe):
+    `true`, `50`, `"white"`."""
+    return json_text(value)
 
 
 def dp_order(dp: str) -> tuple[int, int, str]:
