@@ -1,6 +1,6 @@
 """Fixtures for the client tests; the helpers live in simkit.py (and reliabilitykit.py).
 
-R10 (RELIABILITY.md) for the whole client suite: pytest-asyncio tests run with asyncio
+R10 (docs/reliability.md) for the whole client suite: pytest-asyncio tests run with asyncio
 debug on and `slow_callback_duration` at 50 ms, and any test during which a debug loop
 reports a slower callback fails ("Executing ... took"). The heap that exists once the
 tests are collected is frozen, so a full garbage collection does not pass for a blocked

@@ -1,4 +1,4 @@
-"""Kit for the reliability tests (RELIABILITY.md, client scenarios 1-13 and R10-R12).
+"""Kit for the reliability tests (docs/reliability.md, client scenarios 1-13 and R10-R12).
 
 - `run(main, virtual=True)`: run a coroutine function in a fresh event loop with asyncio
   debug on, where a callback slower than 50 ms fails the test (R10). With `virtual=True`
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-SCENARIO_VERSIONS = ("3.3", "3.4", "3.5")  # RELIABILITY.md: each client scenario on these
+SCENARIO_VERSIONS = ("3.3", "3.4", "3.5")  # docs/reliability.md: each client scenario on these
 # R10: a callback that holds the loop longer fails the test. A machine busy with other
 # work stretches callbacks too: TUYAFACE_SLOW_CALLBACK (seconds) raises the bar there.
 SLOW_CALLBACK = float(os.environ.get("TUYAFACE_SLOW_CALLBACK", "0.05"))

@@ -66,7 +66,7 @@ def test_device22_fallback_is_remembered(version: str, transport: str, driver: s
     assert commands[-2:] == [Command.CONTROL_NEW, Command.CONTROL_NEW]
 
 
-# What a wrong local key looks like per version (PROTOCOL.md 9.4, RELIABILITY.md 9).
+# What a wrong local key looks like per version (docs/protocol.md §9.4, docs/reliability.md 9).
 WRONG_KEY_STATUS: dict[str, type[TuyaError] | None] = {
     "3.1": None,  # status reads are plaintext on 3.1: no key needed
     "3.2": DecryptError,  # the device answers under its real key

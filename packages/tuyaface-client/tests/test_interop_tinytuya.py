@@ -110,7 +110,7 @@ def test_tinytuya_and_tuyaface_agree(tcp_sim: SimulatorThread) -> None:
 @pytest.mark.parametrize("version", ["3.3", "3.4"])
 def test_tinytuya_device22_fallback_against_the_simulator(version: str) -> None:
     # tinytuya switches to the device22 query on the error text for 3.3 / 3.4 only
-    # (PROTOCOL.md section 7); our simulator's device22 mode answers as such firmware does.
+    # (docs/protocol.md §7); our simulator's device22 mode answers as such firmware does.
     with simulator(version, "tcp", device22=True, dps={"1": True, "2": 5}) as sim:
         device = outlet(sim)
         try:

@@ -1,4 +1,4 @@
-"""RELIABILITY.md client scenarios 9, 10 and 11: answers that are not what was asked for.
+"""docs/reliability.md client scenarios 9, 10 and 11: answers that are not what was asked for.
 
 9. Wrong local key: 3.3 reports "wrong local key or protocol version" on the first reply
    (at once, not after a timeout); 3.4 / 3.5 report a `HandshakeError` within the reply

@@ -1,4 +1,4 @@
-"""RELIABILITY.md client scenarios 5 and 13: many callers, one connection, one slot.
+"""docs/reliability.md client scenarios 5 and 13: many callers, one connection, one slot.
 
 5. 3.4 / 3.5 devices number their frames with their own counter: an AsyncDevice whose
    heartbeats fall due all the time (every 0.3 s idle) while 4 tasks make 160 calls at

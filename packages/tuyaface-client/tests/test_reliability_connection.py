@@ -1,4 +1,4 @@
-"""RELIABILITY.md client scenarios 6 and 7: the device reboots, the device closes idle
+"""docs/reliability.md client scenarios 6 and 7: the device reboots, the device closes idle
 connections.
 
 6. Reboot: the device drops the connection, refuses connections for a while, and comes

@@ -1,4 +1,4 @@
-"""RELIABILITY.md client scenarios 1, 3 and 12: what the wire does to a reply.
+"""docs/reliability.md client scenarios 1, 3 and 12: what the wire does to a reply.
 
 1. The connection drops after k bytes, for every k of a status reply: the call in flight
    fails with a `NetworkError` naming the device, the next call succeeds; the AsyncDevice

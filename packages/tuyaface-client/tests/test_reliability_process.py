@@ -1,4 +1,4 @@
-"""RELIABILITY.md process-wide properties R10-R12.
+"""docs/reliability.md process-wide properties R10-R12.
 
 R10 Never block the loop: conftest.py runs every pytest-asyncio test of the client suite
     with asyncio debug on and `slow_callback_duration` at 50 ms, and fails any test during

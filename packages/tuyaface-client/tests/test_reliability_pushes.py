@@ -1,4 +1,4 @@
-"""RELIABILITY.md client scenarios 4 and 5: status pushes (and heartbeats) interleaved
+"""docs/reliability.md client scenarios 4 and 5: status pushes (and heartbeats) interleaved
 with replies, and nothing misattributed.
 
 4. Seeded random conversations between a client `Session` and a device `Session`:

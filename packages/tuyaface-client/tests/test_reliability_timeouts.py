@@ -1,4 +1,4 @@
-"""RELIABILITY.md client scenarios 2 and 8: slow replies and a device that went silent.
+"""docs/reliability.md client scenarios 2 and 8: slow replies and a device that went silent.
 
 2. A reply 2 s late succeeds with the default 5 s timeout; a reply later than the timeout
    is a `Timeout`, and the late reply never reaches the next request (the device holds

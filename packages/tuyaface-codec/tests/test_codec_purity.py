@@ -1,4 +1,4 @@
-"""The codec does no I/O and draws no randomness or time (DESIGN.md section 1).
+"""The codec does no I/O and draws no randomness or time (docs/design.md §1).
 
 Every module of tuyaface_codec is parsed, not imported, so a forbidden import inside a function
 or behind `if TYPE_CHECKING` is caught too.

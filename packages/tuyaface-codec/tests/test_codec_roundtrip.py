@@ -36,7 +36,7 @@ json_payloads = st.dictionaries(st.text(max_size=8), json_values, max_size=6).ma
     lambda d: json.dumps(d, separators=(",", ":")).encode()
 )
 # Anything but a leading version string: a payload that starts with "3.x" is read as carrying
-# the version header (PROTOCOL.md 5.2), which is the protocol's own ambiguity, not the codec's.
+# the version header (docs/protocol.md §5.2): the protocol's own ambiguity, not the codec's.
 binary_payloads = st.binary(max_size=300).filter(lambda b: not b.startswith(b"3."))
 commands = st.one_of(st.sampled_from(list(Command)), u32)
 

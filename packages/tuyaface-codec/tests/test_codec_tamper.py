@@ -137,7 +137,7 @@ def test_a_bad_3_1_signature_stops_before_base64_and_aes(counting: CountingBacke
 
 def test_a_wrong_key_fails_the_check_not_the_padding(crypto: CryptoBackend) -> None:
     """3.4 and 3.5 frames under a wrong key fail HMAC / GCM; 3.3 has only a CRC, so a wrong
-    key shows up at decryption (DecryptError), which is what PROTOCOL.md 9.4 describes."""
+    key shows up at decryption (DecryptError), which is what docs/protocol.md §9.4 describes."""
     wrong = b"fedcba9876543210"
     for vector in FRAMES:
         if frame_key(vector) is None or vector["direction"] == "transcript":

@@ -1,4 +1,4 @@
-"""R5, known answers: every vector in ../shared/protocol/vectors, both directions, both backends.
+"""R5, known answers: every vector in tests/data/vectors, both directions, both backends.
 
 The loader reads every *.json file there, so a new vector file is tested without new code.
 """

@@ -1,34 +1,41 @@
-"""Loader for the shared protocol vectors: every *.json file in the vectors folder.
+"""Loader for the protocol vectors: every *.json file in tests/data/vectors (see its README).
 
-The folder is $TUYAFACE_VECTORS, else ../shared/protocol/vectors beside the repository.
-New files and new entries are picked up without code changes.
+Only that in-repository folder is read. New files and new entries are picked up without code
+changes; a missing folder, or a file without entries, raises at collection (a failure, never a
+silent skip of the vector-driven tests).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+VECTORS_DIR = Path(__file__).resolve().parent / "data" / "vectors"
 
 
 def vectors_dir() -> Path:
-    configured = os.environ.get("TUYAFACE_VECTORS")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "protocol" / "vectors"
+    return VECTORS_DIR
 
 
-def _files() -> list[Path]:
-    return sorted(vectors_dir().glob("*.json"))
+def vector_files(folder: Path = VECTORS_DIR) -> list[Path]:
+    """The *.json files in `folder`, each checked to hold at least one entry."""
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise FileNotFoundError(f"no vector files in {folder}")
+    for path in files:
+        document = json.loads(path.read_text())
+        if not (document.get("vectors") or document.get("captures")):
+            raise ValueError(f"{path.name} holds no vectors or captures")
+    return files
 
 
 def all_vectors() -> list[dict[str, Any]]:
     """Every entry of every `vectors` list, each with `_file` added, and `_t` (the file's
     fixed Unix time for the entry's set, the `t` its JSON was built with) when known."""
     found: list[dict[str, Any]] = []
-    for path in _files():
+    for path in vector_files():
         document = json.loads(path.read_text())
         times = document.get("fixed_unix_time") or {}
         for entry in document.get("vectors", []):
@@ -60,7 +67,7 @@ def udp_vectors() -> list[dict[str, Any]]:
 def real_captures() -> list[dict[str, Any]]:
     """Entries of files that hold `captures` (real device frames)."""
     found: list[dict[str, Any]] = []
-    for path in _files():
+    for path in vector_files():
         document = json.loads(path.read_text())
         found.extend({**entry, "_file": path.name} for entry in document.get("captures", []))
     return found

@@ -1,4 +1,4 @@
-"""Turning transport failures into the tuyaface error tree (CLIENT_DESIGN, DESIGN.md 6).
+"""Turning transport failures into the tuyaface error tree (docs/design.md §6).
 
 No transport error class reaches the public API: the drivers pass every `OSError` from a
 transport through these functions.

@@ -27,7 +27,7 @@ __all__ = [
     "read_push",
 ]
 
-# The text a "device22" firmware answers DP_QUERY with (PROTOCOL.md section 7).
+# The text a "device22" firmware answers DP_QUERY with (docs/protocol.md §7).
 DEVICE22_ERROR = "data unvalid"
 
 _ids = itertools.count(1)

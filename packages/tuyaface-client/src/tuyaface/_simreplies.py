@@ -59,7 +59,7 @@ class EnvelopeReports:
         return dump_json({"protocol": 4, "t": t, "data": {"dps": dict(dps)}})
 
 
-# Keyed by the command the version reads status with (PROTOCOL.md 6.6).
+# Keyed by the command the version reads status with (docs/protocol.md §6.6).
 _REPORTS: dict[int, Reports] = {
     Command.DP_QUERY: LegacyReports(),
     Command.DP_QUERY_NEW: EnvelopeReports(),

@@ -1,5 +1,5 @@
 """The client's plugin manager: protocol versions and transports, built-ins and outside
-plugins registered the same way (DESIGN.md section 4). Nothing loads at import time."""
+plugins registered the same way (docs/design.md §4). Nothing loads at import time."""
 
 from __future__ import annotations
 

@@ -396,7 +396,7 @@ class Session:
             if not echoes:
                 # 3.4 / 3.5: answers match by command and order, so a copy of the last
                 # answer would pass for the next one; the device's own counter tells them
-                # apart (every frame it sends takes a new number, PROTOCOL.md 9.1).
+                # apart (every frame it sends takes a new number, docs/protocol.md §9.1).
                 if frame.seqno == self._last_answer:
                     log.debug("%s: dropped a copy of the last answer", self.dev_id)
                     return

@@ -1,4 +1,4 @@
-"""Command numbers of the Tuya local protocol (PROTOCOL.md section 4)."""
+"""Command numbers of the Tuya local protocol (docs/protocol.md §4)."""
 
 from __future__ import annotations
 

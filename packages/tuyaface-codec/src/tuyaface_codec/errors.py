@@ -1,4 +1,4 @@
-"""The tuyaface error tree, shared by all three packages (DESIGN.md section 6)."""
+"""The tuyaface error tree, shared by all three packages (docs/design.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Session key negotiation maths for 3.4 / 3.5 (PROTOCOL.md section 8), both roles."""
+"""Session key negotiation maths for 3.4 / 3.5 (docs/protocol.md §8), both roles."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading device JSON defensively (RELIABILITY.md R13)."""
+"""Reading device JSON defensively (docs/reliability.md R13)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ __all__ = ["Broadcast", "HeaderRule", "Protocol"]
 
 @attrs.frozen
 class HeaderRule:
-    """Which commands carry the 15-byte version header (PROTOCOL.md 5.1)."""
+    """Which commands carry the 15-byte version header (docs/protocol.md §5.1)."""
 
     bare_commands: frozenset[int]
     never: bool = False
@@ -34,7 +34,7 @@ class HeaderRule:
 
 @attrs.frozen
 class Broadcast:
-    """How a device of this version announces itself over UDP (PROTOCOL.md 10)."""
+    """How a device of this version announces itself over UDP (docs/protocol.md §10)."""
 
     port: int
     cmd: int
@@ -47,7 +47,7 @@ class Protocol:
     """Everything version-specific, as data and small parts; no version checks elsewhere.
 
     `device_echoes_seqno`: replies carry the request's seqno (3.1-3.3); 3.4 / 3.5 devices
-    number their frames with their own counter instead (PROTOCOL.md 9.1).
+    number their frames with their own counter instead (docs/protocol.md §9.1).
     """
 
     version: str

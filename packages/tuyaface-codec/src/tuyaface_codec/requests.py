@@ -1,4 +1,4 @@
-"""Request kinds and the JSON bodies each protocol generation sends (PROTOCOL.md 6.5)."""
+"""Request kinds and the JSON bodies each protocol generation sends (docs/protocol.md §6.5)."""
 
 from __future__ import annotations
 

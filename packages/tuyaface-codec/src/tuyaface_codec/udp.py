@@ -1,4 +1,4 @@
-"""Discovery datagrams on UDP 6666 / 6667 / 7000 (PROTOCOL.md section 10)."""
+"""Discovery datagrams on UDP 6666 / 6667 / 7000 (docs/protocol.md §10)."""
 
 from __future__ import annotations
 

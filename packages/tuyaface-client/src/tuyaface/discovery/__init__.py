@@ -1,4 +1,4 @@
-"""Finding Tuya devices on the local network (PROTOCOL.md 10).
+"""Finding Tuya devices on the local network (docs/protocol.md §10).
 
 Devices announce themselves over UDP (6666: plain 3.1; 6667: encrypted 3.2-3.5) and newer
 3.5 devices answer a request sent to UDP 7000. `discover_iter` / `discover` listen to all

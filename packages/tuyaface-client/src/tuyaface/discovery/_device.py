@@ -1,4 +1,4 @@
-"""`DiscoveredDevice`: what one announcement says about a device (PROTOCOL.md 10)."""
+"""`DiscoveredDevice`: what one announcement says about a device (docs/protocol.md §10)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from ..protocol import HeaderRule
 
 __all__ = ["STANDARD_HEADER_RULE"]
 
-# PROTOCOL.md 5.1: every command but these carries the version header.
+# docs/protocol.md §5.1: every command but these carries the version header.
 STANDARD_HEADER_RULE = HeaderRule(
     frozenset(
         {
