@@ -343,20 +343,26 @@ class Session:
 
     # -- device role ------------------------------------------------------------------
 
-    def reply(self, request: Frame, payload: bytes = b"", *, retcode: int = 0) -> None:
-        """Device role: answer `request` (its seqno is echoed where the version does)."""
-        self._send_device(request.cmd, payload, retcode, echo=request.seqno)
+    def reply(
+        self, request: Frame, payload: bytes = b"", *, retcode: int = 0, seqno: int | None = None
+    ) -> None:
+        """Device role: answer `request` (its seqno is echoed where the version does).
+        `seqno` numbers the answer instead, as firmware that answers with 0 does."""
+        self._send_device(request.cmd, payload, retcode, echo=request.seqno, seqno=seqno)
 
     def push(self, payload: bytes, *, cmd: int = Command.STATUS) -> None:
         """Device role: send an unsolicited frame (a STATUS push by default)."""
         self._send_device(cmd, payload, 0, echo=0)
 
-    def _send_device(self, cmd: int, payload: bytes, retcode: int, *, echo: int) -> None:
+    def _send_device(
+        self, cmd: int, payload: bytes, retcode: int, *, echo: int, seqno: int | None = None
+    ) -> None:
         if self.role is not Role.DEVICE:
             raise LocalProtocolError("only a device session replies and pushes")
         if self.state is not State.READY and cmd not in _HANDSHAKE_COMMANDS:
             raise LocalProtocolError("the handshake is not finished")
-        seqno = echo if self.protocol.device_echoes_seqno else self._next_seqno()
+        if seqno is None:
+            seqno = echo if self.protocol.device_echoes_seqno else self._next_seqno()
         self._emit(Frame(seqno=seqno, cmd=cmd, payload=payload, retcode=retcode))
 
     def _device_handshake(self, frame: Frame, now: float) -> None:
