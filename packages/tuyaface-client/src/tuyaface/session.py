@@ -330,7 +330,7 @@ class Session:
         # cannot be told from the next request's: 3.4 / 3.5 number answers with their own
         # counter, and 3.1 - 3.3 devices answer with seqno 0 as often as with ours.
         if request.kind is RequestKind.HEARTBEAT:
-            reason = "device stopped answering heartbeats: connection is dead"
+            reason = f"no answer to a heartbeat within {self.reply_timeout:g} s: {NO_ANSWER}"
         elif self.frames_received == self._frames_at_send:
             reason = "the device sent nothing since the request (half-open?): reconnecting"
         else:
