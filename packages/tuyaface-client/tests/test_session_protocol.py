@@ -24,7 +24,15 @@ from tuyaface.events import (
     UnreadableFrame,
 )
 from tuyaface.session import Role, Session, State
-from tuyaface_codec import Command, Frame, RequestKind, Timeout, get_protocol
+from tuyaface_codec import (
+    Command,
+    DecryptError,
+    DeviceError,
+    Frame,
+    RequestKind,
+    Timeout,
+    get_protocol,
+)
 from tuyaface_codec.requests import dump_json
 
 LEGACY = ("3.1", "3.2", "3.3")
@@ -310,3 +318,21 @@ def test_a_32_device_reads_requests_with_a_32_or_33_header(header: str) -> None:
     assert not [e for e in events if isinstance(e, UnreadableFrame)]
     (request,) = [e.frame for e in events if isinstance(e, IncomingRequest)]
     assert request.payload == payload
+
+
+# -- 14: an answer that is neither JSON nor text ---------------------------------------
+
+
+@pytest.mark.parametrize("version", LEGACY)
+def test_an_answer_of_binary_bytes_is_a_wrong_key_not_a_device_error(version: str) -> None:
+    pair = Pair(version)
+    request_id = pair.ask(RequestKind.REFRESH, dp_ids=[1])
+    events = pair.client.receive_data(pair.reply(b"\x1d\xfe\x08\x99 garbage \x00"), 0.0)
+    (failed,) = [e for e in events if isinstance(e, RequestFailed)]
+    assert failed.request_id == request_id
+    assert isinstance(failed.error, DecryptError)
+    assert "wrong local key or protocol version" in str(failed.error)
+    text = pair.ask(RequestKind.REFRESH, dp_ids=[1])
+    events = pair.client.receive_data(pair.reply(b"data format error", retcode=1), 0.0)
+    (failed,) = [e for e in events if isinstance(e, RequestFailed)]
+    assert failed.request_id == text and isinstance(failed.error, DeviceError)

@@ -92,10 +92,10 @@ def error_text(frame: Frame) -> str | None:
     if not stripped or stripped.startswith(b"{"):
         return None
     try:
-        text = stripped.decode("utf-8")
+        text: str | None = stripped.decode("utf-8")
     except UnicodeDecodeError:
-        text = ""
-    if not text.isprintable():
+        text = None
+    if text is None or not all(char.isprintable() or char.isspace() for char in text):
         raise DecryptError(
             f"{WRONG_KEY}: the device answered {len(stripped)} bytes that are neither "
             "JSON nor text"
