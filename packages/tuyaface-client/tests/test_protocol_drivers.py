@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 import pytest
-from simkit import DEV_ID, KEY, QUICK, VERSIONS, driven, simulator
+from simkit import DEV_ID, KEY, QUICK, driven, simulator
 
 from tuyaface import SimulatedDevice, SimulatorThread, Timeout
 from tuyaface.session import Role, Session, State
@@ -163,9 +163,7 @@ class GarblingDevice(SimulatedDevice):
 
 
 @pytest.mark.parametrize("split", ["whole", "byte-by-byte"])
-def test_an_ack_followed_by_a_bad_frame_in_one_read(
-    version: str, driver: str, split: str
-) -> None:
+def test_an_ack_followed_by_a_bad_frame_in_one_read(version: str, driver: str, split: str) -> None:
     faults = FaultPlan(one_byte_writes=True) if split == "byte-by-byte" else None
     with (
         serving(GarblingDevice, version, "loopback", dps=DPS, faults=faults) as sim,
@@ -235,6 +233,7 @@ def test_heartbeat_answers_with_seqno_0_all_count(
 
 
 # -- 6: a 3.2 device and the 3.3 header ------------------------------------------------
+
 
 def tuyapi_32() -> Protocol:
     """What tuyapi speaks to a 3.2 device: 3.2's rules with the "3.3" version header."""

@@ -294,9 +294,7 @@ def test_a_copy_of_an_answer_is_dropped(version: str) -> None:
     pair = Pair(version)
     first = pair.ask()
     answer = pair.answer({"1": "first"})
-    assert outcome(pair.client.receive_data(answer, pair.now)) == [
-        ("done", first, {"1": "first"})
-    ]
+    assert outcome(pair.client.receive_data(answer, pair.now)) == [("done", first, {"1": "first"})]
     second = pair.ask()
     assert outcome(pair.client.receive_data(answer, pair.now)) == []  # the same frame again
     events = pair.client.receive_data(pair.answer({"1": "second"}), pair.now)
