@@ -328,7 +328,8 @@ class Session:
         )
         # After a timeout the connection is replaced, on every version. A late answer
         # cannot be told from the next request's: 3.4 / 3.5 number answers with their own
-        # counter, and 3.1 - 3.3 devices answer with seqno 0 as often as with ours.
+        # counter, and on 3.1 - 3.3 every request takes seqno 0 answers (heartbeat acks
+        # carry 0), which is what some firmware sends a late answer with.
         if request.kind is RequestKind.HEARTBEAT:
             reason = f"no answer to a heartbeat within {self.reply_timeout:g} s: {NO_ANSWER}"
         elif self.frames_received == self._frames_at_send:
