@@ -9,19 +9,23 @@ import attrs
 
 from tuyaface_codec import (
     Command,
+    DecryptError,
     DeviceError,
     Frame,
     PayloadError,
     RequestKind,
+    TuyaError,
     extract_dps,
     parse_json_object,
 )
 
 __all__ = [
     "DEVICE22_ERROR",
+    "WRONG_KEY",
     "PendingRequest",
     "device_error",
     "error_text",
+    "is_device22_answer",
     "is_device22_error",
     "read_answer",
     "read_push",
@@ -29,6 +33,7 @@ __all__ = [
 
 # The text a "device22" firmware answers DP_QUERY with (docs/protocol.md §7).
 DEVICE22_ERROR = "data unvalid"
+WRONG_KEY = "wrong local key or protocol version"
 
 _ids = itertools.count(1)
 
@@ -46,26 +51,56 @@ class PendingRequest:
     cmd: int = -1
     seqno: int = -1
     deadline: float | None = None
+    acked: bool = False  # a device22 query the device has acknowledged
 
-    def answered_by(self, frame: Frame, *, echoes_seqno: bool) -> bool:
-        """Whether `frame` is the answer: same command (a STATUS push also answers a
-        device22 query), and where devices echo seqnos, the same seqno or 0."""
+    def answered_by(self, frame: Frame, *, echoes_seqno: bool, cid: str | None = None) -> bool:
+        """Whether `frame` is the answer: same command, and where devices echo seqnos,
+        the same seqno or 0. A device22 query is also answered by a STATUS push, under
+        the rule of `is_device22_answer`."""
         if self.deadline is None:
             return False
-        same_cmd = frame.cmd == self.cmd or (
-            self.kind is RequestKind.DEVICE22_STATUS and frame.cmd == Command.STATUS
-        )
-        if not same_cmd:
+        if self.kind is RequestKind.DEVICE22_STATUS and frame.cmd == Command.STATUS:
+            return self.acked and is_device22_answer(frame, self.dp_ids or (), cid)
+        if frame.cmd != self.cmd:
             return False
         return not echoes_seqno or frame.seqno in (self.seqno, 0)
 
 
+def is_device22_answer(frame: Frame, dp_ids: tuple[str, ...], cid: str | None) -> bool:
+    """Whether a STATUS push that came after the ack of a device22 query is its answer.
+
+    The device acks the null-value CONTROL_NEW query, then reports the values as a STATUS
+    push. Pushes keep coming meanwhile (a refresh's values, a button press), before and
+    after the ack, so the answer is the first push after the ack whose DPs are all among
+    the requested ids (at least one), for the same sub-device. Not "all requested DPs":
+    a device leaves out the ids it does not have, and the default ids (1, 2, 3) are a
+    guess. A push carrying any other DP is a push. Left ambiguous: a spontaneous push of
+    requested DPs only, between the ack and the answer; its values are current, and the
+    real answer then arrives as a push that updates them again.
+    """
+    try:
+        dps, push_cid = read_push(frame)
+    except TuyaError:
+        return False
+    return bool(dps) and push_cid == cid and set(dps) <= set(dp_ids)
+
+
 def error_text(frame: Frame) -> str | None:
-    """The error text of an answer, or None: device errors are short texts, not JSON."""
+    """The error text of an answer, or None: device errors are short texts, not JSON.
+    DecryptError for bytes that are not text: an answer under another key or version."""
     stripped = frame.payload.strip()
     if not stripped or stripped.startswith(b"{"):
         return None
-    return stripped.decode("utf-8", errors="replace")[:200]
+    try:
+        text: str | None = stripped.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or not all(char.isprintable() or char.isspace() for char in text):
+        raise DecryptError(
+            f"{WRONG_KEY}: the device answered {len(stripped)} bytes that are neither "
+            "JSON nor text"
+        )
+    return text[:200]
 
 
 def is_device22_error(text: str) -> bool:

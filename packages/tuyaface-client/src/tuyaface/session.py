@@ -32,6 +32,7 @@ from tuyaface_codec import (
 from tuyaface_codec.keys import KeyLike, as_key, require_key
 
 from ._replies import (
+    WRONG_KEY,
     PendingRequest,
     device_error,
     error_text,
@@ -61,7 +62,10 @@ _HANDSHAKE_COMMANDS = (
     Command.SESS_KEY_NEG_RESP,
     Command.SESS_KEY_NEG_FINISH,
 )
-WRONG_KEY = "wrong local key or protocol version"
+NO_ANSWER = (
+    "check the protocol version (a 3.4 / 3.5 device ignores 3.1 - 3.3 requests) "
+    "and that no other client holds the device"
+)
 
 
 class Role(enum.Enum):
@@ -119,7 +123,10 @@ class Session:
     _queue: list[PendingRequest] = attrs.field(factory=list, init=False, repr=False)
     _in_flight: PendingRequest | None = attrs.field(default=None, init=False, repr=False)
     _last_sent: float = attrs.field(default=0.0, init=False)
-    _last_answer: int | None = attrs.field(default=None, init=False)  # its device seqno
+    # the last answer (seqno, cmd, retcode, payload): 3.4 / 3.5 drop a copy of it
+    _last_answer: tuple[int, int, int | None, bytes] | None = attrs.field(
+        default=None, init=False, repr=False
+    )
     _frames_at_send: int = attrs.field(default=0, init=False)  # when the last request went
     _events: list[Event] = attrs.field(factory=list, init=False, repr=False)
 
@@ -166,18 +173,20 @@ class Session:
             # During the handshake the key changes after a handshake frame, and the next
             # frame (often in the same read) is under the new key: take frames one by one.
             limit = 1 if self.state is State.HANDSHAKING else None
-            try:
-                frames = self._decoder.feed(data, limit=limit)
-            except CodecError as exc:
-                self._on_bad_frame(exc, now)
-                data = b""
-                continue
+            # Intact frames first, in order, then the bad one's consequences: the outcome
+            # is the same however the bytes were split into reads.
+            frames, error = self._decoder.feed_checked(data, limit=limit)
             data = b""
             for frame in frames:
                 self.frames_received += 1
                 self._dispatch(frame, now)
                 if self._closed:
                     break
+            if self._closed:
+                break
+            if error is not None:
+                self._on_bad_frame(error, now)
+                continue  # the frames after the bad one
             if not frames or limit is None:
                 break
         return self._take_events()
@@ -262,7 +271,7 @@ class Session:
     def _transmit(self, request: PendingRequest, now: float) -> None:
         dp_ids = request.dp_ids
         if request.kind is RequestKind.DEVICE22_STATUS and not dp_ids:
-            dp_ids = self.dp_ids
+            dp_ids = request.dp_ids = self.dp_ids
         try:
             payload = self.protocol.build_payload(
                 request.kind,
@@ -284,15 +293,11 @@ class Session:
         self._frames_at_send = self.frames_received
 
     def _on_reply(self, request: PendingRequest, frame: Frame, now: float) -> None:
-        text = error_text(frame)
-        if text is not None and request.kind is RequestKind.STATUS and is_device22_error(text):
-            log.info("%s answered DP_QUERY with 'data unvalid': switching to device22", self.dev_id)
-            self.device22 = True
-            self._in_flight = None
-            request.kind = RequestKind.DEVICE22_STATUS
-            self._transmit(request, now)
-            return
         try:
+            text = error_text(frame)  # DecryptError for bytes that are not text
+            if text is not None and request.kind is RequestKind.STATUS and is_device22_error(text):
+                self._switch_to_device22(request, now)
+                return
             if text is not None:
                 raise device_error(text, frame)
             dps = read_answer(frame)
@@ -301,32 +306,37 @@ class Session:
             self._finish_failed(request, exc)
         else:
             if request.kind is RequestKind.DEVICE22_STATUS and not dps:
-                return  # the ack of the device22 query; the values follow as a push
+                request.acked = True  # the values follow as a push (see answered_by)
+                return
             self._in_flight = None
             if not request.internal:
                 self._events.append(RequestDone(request.request_id, request.kind, dps, frame))
         self._pump(now)
 
+    def _switch_to_device22(self, request: PendingRequest, now: float) -> None:
+        log.info("%s answered DP_QUERY with 'data unvalid': switching to device22", self.dev_id)
+        self.device22 = True
+        self._in_flight = None
+        request.kind = RequestKind.DEVICE22_STATUS
+        self._transmit(request, now)
+
     def _on_reply_timeout(self, request: PendingRequest, now: float) -> None:
         self._in_flight = None
-        if request.kind is RequestKind.HEARTBEAT:
-            self._close(Timeout("device stopped answering heartbeats: connection is dead"))
-            return
         self._finish_failed(
             request,
-            Timeout(f"no answer from the device within {self.reply_timeout:g} s"),
+            Timeout(f"no answer from the device within {self.reply_timeout:g} s: {NO_ANSWER}"),
         )
-        if not self.protocol.device_echoes_seqno:
-            # Answers carry the device's own counter, so a late one could not be told from
-            # the next request's answer: start a fresh connection instead.
-            self._close(Timeout("a reply went missing; reconnect to resynchronise"))
-            return
-        if self.frames_received == self._frames_at_send:
-            # Not a single frame while we waited: the connection is most likely dead
-            # (half-open). Heartbeats would only find out once callers leave it idle.
-            self._close(Timeout("the device sent nothing since the request: reconnecting"))
-            return
-        self._pump(now)
+        # After a timeout the connection is replaced, on every version. A late answer
+        # cannot be told from the next request's: 3.4 / 3.5 number answers with their own
+        # counter, and on 3.1 - 3.3 every request takes seqno 0 answers (heartbeat acks
+        # carry 0), which is what some firmware sends a late answer with.
+        if request.kind is RequestKind.HEARTBEAT:
+            reason = f"no answer to a heartbeat within {self.reply_timeout:g} s: {NO_ANSWER}"
+        elif self.frames_received == self._frames_at_send:
+            reason = "the device sent nothing since the request (half-open?): reconnecting"
+        else:
+            reason = "a reply went missing: a late one could pass for the next, reconnecting"
+        self._close(Timeout(reason))
 
     def _heartbeat_due(self, now: float) -> bool:
         return (
@@ -343,20 +353,26 @@ class Session:
 
     # -- device role ------------------------------------------------------------------
 
-    def reply(self, request: Frame, payload: bytes = b"", *, retcode: int = 0) -> None:
-        """Device role: answer `request` (its seqno is echoed where the version does)."""
-        self._send_device(request.cmd, payload, retcode, echo=request.seqno)
+    def reply(
+        self, request: Frame, payload: bytes = b"", *, retcode: int = 0, seqno: int | None = None
+    ) -> None:
+        """Device role: answer `request` (its seqno is echoed where the version does).
+        `seqno` numbers the answer instead, as firmware that answers with 0 does."""
+        self._send_device(request.cmd, payload, retcode, echo=request.seqno, seqno=seqno)
 
     def push(self, payload: bytes, *, cmd: int = Command.STATUS) -> None:
         """Device role: send an unsolicited frame (a STATUS push by default)."""
         self._send_device(cmd, payload, 0, echo=0)
 
-    def _send_device(self, cmd: int, payload: bytes, retcode: int, *, echo: int) -> None:
+    def _send_device(
+        self, cmd: int, payload: bytes, retcode: int, *, echo: int, seqno: int | None = None
+    ) -> None:
         if self.role is not Role.DEVICE:
             raise LocalProtocolError("only a device session replies and pushes")
         if self.state is not State.READY and cmd not in _HANDSHAKE_COMMANDS:
             raise LocalProtocolError("the handshake is not finished")
-        seqno = echo if self.protocol.device_echoes_seqno else self._next_seqno()
+        if seqno is None:
+            seqno = echo if self.protocol.device_echoes_seqno else self._next_seqno()
         self._emit(Frame(seqno=seqno, cmd=cmd, payload=payload, retcode=retcode))
 
     def _device_handshake(self, frame: Frame, now: float) -> None:
@@ -392,15 +408,19 @@ class Session:
             return
         request = self._in_flight
         echoes = self.protocol.device_echoes_seqno
-        if request is not None and request.answered_by(frame, echoes_seqno=echoes):
+        if request is not None and request.answered_by(frame, echoes_seqno=echoes, cid=self.cid):
             if not echoes:
                 # 3.4 / 3.5: answers match by command and order, so a copy of the last
                 # answer would pass for the next one; the device's own counter tells them
                 # apart (every frame it sends takes a new number, docs/protocol.md §9.1).
-                if frame.seqno == self._last_answer:
+                # A copy is the same frame again: same number and content. Seqno 0 numbers
+                # nothing (some firmware answers heartbeats so), so it never marks a copy:
+                # an identical unnumbered answer carries the identical outcome anyway.
+                copy = (frame.seqno, frame.cmd, frame.retcode, frame.payload)
+                if frame.seqno and copy == self._last_answer:
                     log.debug("%s: dropped a copy of the last answer", self.dev_id)
                     return
-                self._last_answer = frame.seqno
+                self._last_answer = copy
             self._on_reply(request, frame, now)
         elif frame.cmd == Command.STATUS:
             self._on_push(frame)

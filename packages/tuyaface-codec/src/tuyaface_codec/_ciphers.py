@@ -85,9 +85,11 @@ class InnerHeaderCipher:
 
 @attrs.frozen
 class ClearHeaderEcbCipher:
-    """3.2 / 3.3: the version header in clear, then AES-ECB(local key) of the JSON."""
+    """3.2 / 3.3: the version header in clear, then AES-ECB(local key) of the JSON.
+    `also_read`: other version tags whose header is taken too (3.2 devices accept 3.3's)."""
 
     tag: bytes
+    also_read: tuple[bytes, ...] = ()
 
     def seal(
         self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
@@ -100,6 +102,10 @@ class ClearHeaderEcbCipher:
         self, payload: bytes, *, key: bytes | None, crypto: CryptoBackend
     ) -> tuple[bytes | None, bytes]:
         extra, rest = split_version_header(self.tag, payload)
+        for tag in self.also_read:
+            if extra is not None:
+                break
+            extra, rest = split_version_header(tag, payload)
         if not rest:
             return extra, rest
         if len(rest) % BLOCK == 0:

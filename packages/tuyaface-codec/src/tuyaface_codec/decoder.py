@@ -77,6 +77,20 @@ class FrameDecoder:
             del buffer[:size]
         return frames
 
+    def feed_checked(
+        self, data: bytes, *, limit: int | None = None
+    ) -> tuple[list[Frame], CodecError | None]:
+        """`feed` that does not raise: (the frames completed before the first one that
+        failed its checks, that failure or None). Handle the frames first, then the error:
+        the outcome is then the same however the bytes were split. Call again (with b"")
+        after an error for the frames that follow the bad one."""
+        try:
+            frames = self.feed(data, limit=limit)
+        except CodecError as exc:
+            frames, self._ready = self._ready, []
+            return frames, exc
+        return frames, None
+
     def _skip_prefix(self, frames: list[Frame]) -> None:
         del self._buffer[: len(self.protocol.layout.prefix)]
         self._ready = frames

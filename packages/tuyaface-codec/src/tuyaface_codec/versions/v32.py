@@ -15,7 +15,8 @@ __all__ = ["PROTOCOL", "tuyaface_provide_protocols"]
 PROTOCOL = Protocol(
     version="3.2",
     layout=LAYOUT_55AA_CRC,
-    cipher=ClearHeaderEcbCipher(b"3.2"),
+    # tuyapi talks to 3.2 devices as 3.3 (a "3.3" header), and real 3.2 devices accept it
+    cipher=ClearHeaderEcbCipher(b"3.2", also_read=(b"3.3",)),
     header_rule=STANDARD_HEADER_RULE,
     requests=LegacyRequests(),
     broadcast=Broadcast(port=6667, cmd=Command.UDP_NEW, layout=LAYOUT_55AA_CRC, ecb=True),
