@@ -8,6 +8,9 @@
    unrelated 1.x on PyPI). Then the venv's `tuyaface --version` and `tuyaface demo`.
 4. A second fresh venv with `tuyaface-codec` alone: a frame encodes and decodes there, and
    neither `tuyaface_transport` nor `tuyaface` is importable.
+5. The README's first command (install everything from the checkout, `tuyaface demo`), run
+   from the repository root with a third fresh venv first on PATH: the demo runs, with the
+   `cryptography` backend, from the venv's copy of the packages.
 
 Run by the venv of step 4, `release_check.py --codec-alone` is that venv's smoke test.
 """
@@ -59,10 +62,13 @@ def clean_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in drop}
 
 
-def run(command: Sequence[str | Path], cwd: Path) -> str:
-    """Run a command outside the source tree; its stdout, or ReleaseCheckError with its output."""
+def run(command: Sequence[str | Path], cwd: Path, bin_dir: Path | None = None) -> str:
+    """Run a command (with `bin_dir` first on PATH); its stdout, or ReleaseCheckError."""
+    env = clean_env()
+    if bin_dir is not None:
+        env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     done = subprocess.run(
-        [str(part) for part in command], cwd=cwd, env=clean_env(),
+        [str(part) for part in command], cwd=cwd, env=env,
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:
@@ -163,12 +169,16 @@ def check_client(dist: Path, work: Path, version: str) -> None:
     expected = f"tuyaface {version} (tuyaface-codec {version}, tuyaface-transport {version})"
     shown = run([bin_dir / "tuyaface", "--version"], work).strip()
     check(shown == expected, f"tuyaface --version printed {shown!r}, expected {expected!r}")
-    lines = run([bin_dir / "tuyaface", "demo"], work).splitlines()
-    check(lines[0].startswith("protocol 3.3: simulated device"), f"demo: {lines[:3]}")
-    check(any(line.startswith("protocol 3.5:") for line in lines), "demo skipped 3.5")
-    check('  push         {"1": true}' in lines, "demo: no push seen")
+    check_demo(run([bin_dir / "tuyaface", "demo"], work).splitlines())
     where = run([bin_dir / "python", "-c", "import tuyaface; print(tuyaface.__file__)"], work)
     check(Path(where.strip()).is_relative_to(work), f"tuyaface imported from {where}")
+
+
+def check_demo(lines: Sequence[str]) -> None:
+    """`tuyaface demo` drove the simulator on every version it shows."""
+    check(bool(lines) and lines[0].startswith("protocol 3.3: simulated device"), f"{lines[:3]}")
+    check(any(line.startswith("protocol 3.5:") for line in lines), "demo skipped 3.5")
+    check('  push         {"1": true}' in lines, "demo: no push seen")
 
 
 def check_codec_alone(dist: Path, work: Path, version: str) -> None:
@@ -176,6 +186,30 @@ def check_codec_alone(dist: Path, work: Path, version: str) -> None:
     sources = pip_install(bin_dir, dist, work, "tuyaface-codec")
     check_sources(sources, ["tuyaface-codec"], dist, version)
     print("   " + run([bin_dir / "python", Path(__file__), "--codec-alone"], work).strip())
+
+
+def readme_command() -> str:
+    """The README's first shell block: the one command that installs and runs the demo."""
+    found = re.search(r"```sh\n(.*?)\n```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    check(found is not None, "README.md has no sh block")
+    assert found is not None
+    command = found.group(1)
+    check(
+        command.startswith("python -m pip install ") and command.endswith(" && tuyaface demo"),
+        f"README's first command is not `python -m pip install ... && tuyaface demo`: {command}",
+    )
+    return command
+
+
+def check_readme_command(work: Path) -> None:
+    bin_dir = make_venv(work / "venv-readme", work)
+    lines = run(["bash", "-c", readme_command()], ROOT, bin_dir).splitlines()
+    demo = [n for n, line in enumerate(lines) if line.startswith("protocol ")]
+    check_demo(lines[demo[0] if demo else len(lines) :])  # after pip's own output
+    where = run([bin_dir / "python", "-c", "import tuyaface_codec as c; "
+                 "print(c.default_backend().name, c.__file__)"], work).split()  # fmt: skip
+    check(where[0] == "cryptography", f"README install: the {where[0]} backend, not [fast]")
+    check(Path(where[1]).is_relative_to(work), f"README install: tuyaface_codec in {where[1]}")
 
 
 def codec_alone() -> None:
@@ -223,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_client(dist, work, version)
         with step("fresh venv: pip install --find-links DIST tuyaface-codec, alone"):
             check_codec_alone(dist, work, version)
+        with step("fresh venv: the README's first command, from the repository root"):
+            check_readme_command(work)
     except ReleaseCheckError as exc:
         print(f"release check FAILED: {exc}", file=sys.stderr)
         return 1
