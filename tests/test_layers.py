@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from pathlib import Path
 
@@ -49,14 +50,43 @@ def _project(folder: str) -> dict[str, object]:
     return project
 
 
+def _version(folder: str) -> str:
+    """The package's `__version__`, read from its source as the build backend reads it."""
+    name = LAYERS[folder][0]
+    init = PACKAGES / folder / "src" / name / "__init__.py"
+    found = re.findall(r'^__version__ = "([^"]+)"', init.read_text(), re.MULTILINE)
+    assert len(found) == 1, f"{init}: one __version__ line expected"
+    return str(found[0])
+
+
 def test_one_lockstep_version_with_exact_sibling_pins() -> None:
-    versions = {folder: _project(folder)["version"] for folder in LAYERS}
+    for folder in LAYERS:
+        project = _project(folder)
+        assert project["dynamic"] == ["version"] and "version" not in project, folder
+    versions = {folder: _version(folder) for folder in LAYERS}
     assert len(set(versions.values())) == 1, versions
     version = next(iter(versions.values()))
-    dependencies = _project("tuyaface-client")["dependencies"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), "a final release version"
+    client = _project("tuyaface-client")
+    dependencies = client["dependencies"]
     assert isinstance(dependencies, list)
     for sibling in ("tuyaface-codec", "tuyaface-transport"):
         assert f"{sibling}=={version}" in dependencies
+    extras = client["optional-dependencies"]
+    assert isinstance(extras, dict)
+    assert extras["fast"] == [f"tuyaface-codec[fast]=={version}"]
+
+
+@pytest.mark.parametrize("folder", sorted(LAYERS))
+def test_distribution_names_and_license(folder: str) -> None:
+    project = _project(folder)
+    assert project["name"] == folder  # never "tuyaface": that is the unrelated 1.x on PyPI
+    assert project["license"] == "MIT"
+    assert project["license-files"] == ["LICENSE"]
+    # the package's copy (what its wheel and sdist ship) is the repository's LICENSE
+    assert (PACKAGES / folder / "LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
+    assert "2026 the tuyaface authors" in (ROOT / "LICENSE").read_text()
+    assert "Typing :: Typed" in project["classifiers"]  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("folder", sorted(LAYERS))

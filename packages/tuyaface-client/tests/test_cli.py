@@ -1,4 +1,5 @@
-"""`tuyaface demo` and `tuyaface simulate`, and how errors become exit codes."""
+"""`tuyaface demo`, `tuyaface simulate` and `tuyaface --version`, and how errors become exit
+codes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+from importlib.metadata import version
 
 from click.testing import CliRunner
 from simkit import DEV_ID, KEY
@@ -30,6 +32,18 @@ def test_demo_json_lines() -> None:
     steps = [json.loads(line) for line in result.stdout.splitlines()]
     assert [s["step"] for s in steps] == ["listening", "status", "set", "push", "refresh [2]"]
     assert steps[3]["value"] == {"1": True}
+
+
+def test_version_names_the_three_installed_distributions() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0, result.output
+    installed = {name: version(name) for name in ("tuyaface-client", "tuyaface-codec",
+                                                  "tuyaface-transport")}  # fmt: skip
+    assert result.stdout == (
+        f"tuyaface {installed['tuyaface-client']} (tuyaface-codec {installed['tuyaface-codec']}, "
+        f"tuyaface-transport {installed['tuyaface-transport']})\n"
+    )
+    assert "dev" not in result.stdout  # a release, not a pre-release
 
 
 def test_simulate_prints_where_it_listens_and_serves_until_interrupted() -> None:

@@ -34,8 +34,11 @@ from .plugins import make_plugin_manager
 from .session import Role, Session
 from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
 
+__version__ = "2.0.0"  # the release version: the build backend reads it from here
+
 __all__ = [
     "MAX_CACHED_DPS",
+    "__version__",
     "Announcer",
     "AsyncDevice",
     "Backoff",

@@ -36,7 +36,10 @@ from .registry import get_protocol, protocols
 from .requests import RequestKind
 from .udp import UDP_KEY, decode_broadcast, encode_discovery_request
 
+__version__ = "2.0.0"  # the release version: the build backend reads it from here
+
 __all__ = [
+    "__version__",
     "DEFAULT_MAX_LENGTH",
     "UDP_KEY",
     "CodecError",

@@ -30,7 +30,10 @@ from .loopback import (
 from .plugins import BUILTIN_PLUGINS, get_transport, make_plugin_manager, transports
 from .udp import DatagramListener, local_address_facing, open_datagram_listener
 
+__version__ = "2.0.0"  # the release version: the build backend reads it from here
+
 __all__ = [
+    "__version__",
     "BUILTIN_PLUGINS",
     "AsyncClosing",
     "AsyncLoopbackTransport",

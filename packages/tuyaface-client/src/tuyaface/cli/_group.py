@@ -10,6 +10,9 @@ from typing import Any
 
 import click
 
+import tuyaface
+import tuyaface_codec
+import tuyaface_transport
 from tuyaface_codec.errors import TuyaError
 
 from ._exits import (
@@ -22,7 +25,7 @@ from ._exits import (
 from ._logs import logging_to_stderr, set_verbosity
 from ._text import json_text, say
 
-__all__ = ["TuyafaceGroup", "emit_json", "json_option", "main", "output"]
+__all__ = ["TuyafaceGroup", "emit_json", "json_option", "main", "output", "version_line"]
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +120,19 @@ def output(as_json: bool, text: str, data: dict[str, Any]) -> None:
         say(text)
 
 
+def version_line() -> str:
+    """What `tuyaface --version` prints: the client's version and its two siblings'."""
+    return (
+        f"tuyaface {tuyaface.__version__} (tuyaface-codec {tuyaface_codec.__version__}, "
+        f"tuyaface-transport {tuyaface_transport.__version__})"
+    )
+
+
 @click.group(cls=TuyafaceGroup, epilog=epilog(), context_settings={"max_content_width": 100})
 @click.option("-v", "--verbose", count=True, help="Log to stderr: -v progress, -vv details.")
+@click.version_option(
+    tuyaface.__version__, message=version_line(), help="Print the three packages' versions."
+)
 def main(verbose: int) -> None:
     """Control Tuya Wi-Fi devices over the local network (protocol 3.1 - 3.5).
 
