@@ -399,7 +399,7 @@ def test_device_error_answer_is_exit_7() -> None:
 
 def test_a_plugin_raising_is_an_internal_error_exit_1() -> None:
     import tuyaface
-    from tuyaface.plugins import use_plugin_manager
+    from tuyaface.plugins import default_plugin_manager, use_plugin_manager
     from tuyaface_transport.hookspecs import hookimpl
 
     class BrokenPlugin:
@@ -409,6 +409,7 @@ def test_a_plugin_raising_is_an_internal_error_exit_1() -> None:
 
     manager = tuyaface.make_plugin_manager(load_entry_points=False)
     manager.register(BrokenPlugin(), name="broken")
+    warmed = default_plugin_manager()  # put back after: a fresh one reads entry points
     use_plugin_manager(manager)
     try:
         result = run("status", "--id", "x", "--key", KEY, "--ip", "127.0.0.1", "--version",
@@ -416,7 +417,7 @@ def test_a_plugin_raising_is_an_internal_error_exit_1() -> None:
         verbose = run("-v", "status", "--id", "x", "--key", KEY, "--ip", "127.0.0.1",
                       "--version", "3.3")  # fmt: skip
     finally:
-        use_plugin_manager(None)
+        use_plugin_manager(warmed)
     error = failing(result, 1, "internal error", "broken transport plugin", "please report")
     assert error["type"] == "RuntimeError"
     assert "Traceback" not in result.stderr
