@@ -174,7 +174,7 @@ def test_monitor_stops_after_duration_with_plain_lines() -> None:
         started = time.monotonic()
         result = run("monitor", *selecting(sim), "--duration", "0.3")
     assert result.exit_code == 0, result.output
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 0.3 + 8.0  # it stops (load cannot stretch it so far)
     words = [line.split(" ", 1)[1] for line in result.stdout.splitlines()]
     assert words == ["connected", 'status {"1": true}']
 
