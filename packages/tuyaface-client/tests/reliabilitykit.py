@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures.thread  # noqa: F401 - asyncio imports it on the first to_thread
 import contextlib
 import logging
 import os

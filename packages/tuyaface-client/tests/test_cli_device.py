@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from simkit import DEV_ID, simulator
+from simkit import DEV_ID, simulator, wait_until
 
 from tuyaface import SimulatorThread
 from tuyaface.cli import main
@@ -69,13 +69,6 @@ def acting(script: Callable[[], None]) -> Iterator[None]:
     assert not thread.is_alive()
     if failures:
         raise failures[0]
-
-
-def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.01)
 
 
 # -- status, set, monitor on each version ------------------------------------------------
@@ -139,7 +132,7 @@ def test_monitor_prints_status_and_pushes_on_each_version(version: str) -> None:
     with tcp_simulator(version, dps={"1": False}) as sim:
 
         def press_the_button() -> None:
-            until(lambda: sim.push({"1": True}))
+            wait_until(lambda: sim.push({"1": True}), "a client to push to")
 
         with acting(press_the_button):
             result = run("monitor", *selecting(sim), "--json", "--count", "1")
@@ -154,9 +147,11 @@ def test_monitor_follows_a_drop_and_the_reconnection() -> None:
     with tcp_simulator("3.4", dps={"1": False}) as sim:
 
         def device_side() -> None:
-            until(lambda: sim.push({"1": True}))
+            wait_until(lambda: sim.push({"1": True}), "a client to push to")
             assert sim.disconnect()
-            until(lambda: sim.device.connections == 2 and sim.push({"2": 7}))
+            wait_until(
+                lambda: sim.device.connections == 2 and sim.push({"2": 7}), "the reconnection"
+            )
 
         with acting(device_side):
             result = run("monitor", *selecting(sim), "--json", "--count", "2")

@@ -48,7 +48,7 @@ from reliabilitykit import (
     no_slow_callbacks,
     run,
 )
-from simkit import DRIVERS
+from simkit import DRIVERS, until
 
 from tuyaface import (
     AsyncDevice,
@@ -233,9 +233,10 @@ def test_connect_then_dropped_cycles_leak_nothing(
                     with pytest.raises(DeviceBusyError):
                         await device.status()
                     await device.aclose()
-            await asyncio.sleep(0.05)  # the simulator's handlers of the last ones finish
-            assert len(asyncio.all_tasks(loop)) == tasks
-            assert open_fds() <= fds
+            await until(  # the simulator's handlers of the last ones finish
+                lambda: len(asyncio.all_tasks(loop)) == tasks and open_fds() <= fds,
+                "the last handlers end",
+            )
             assert simulated.refused >= cycles
             assert holder.connected
             await holder.aclose()
