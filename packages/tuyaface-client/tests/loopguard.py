@@ -240,7 +240,7 @@ def install() -> None:
     sys.addaudithook(_hook)
     sys.meta_path.insert(0, _ImportWatch())
     if not _sleep_is_audited():
-        time.sleep = _audited_sleep
+        time.sleep = _audited_sleep  # type: ignore[assignment]
     _installed = True
 
 
