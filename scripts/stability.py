@@ -13,15 +13,16 @@ exits 1 when any run failed. Standard library only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 DEFAULT_COMMAND = f"{shlex.quote(sys.executable)} -m tox"
@@ -53,7 +54,7 @@ def cores() -> list[int]:
     return list(range(os.cpu_count() or 1))
 
 
-@contextmanager
+@contextlib.contextmanager
 def cpu_hogs(enabled: bool) -> Iterator[None]:
     """One busy-looping process pinned to each core while the block runs."""
     hogs: list[subprocess.Popen[bytes]] = []
@@ -71,18 +72,33 @@ def cpu_hogs(enabled: bool) -> Iterator[None]:
             hog.wait()
 
 
+def stop(process: subprocess.Popen[str]) -> None:
+    """Interrupt the command's whole process group; kill it if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def run_once(number: int, command: Sequence[str], loaded: bool) -> Result:
     """Run `command` once (its output passed through) and collect the result."""
     started = time.monotonic()
     lines: list[str] = []
     with cpu_hogs(loaded):
-        with subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        with subprocess.Popen(  # its own process group: an interrupt stops all of it
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            start_new_session=True,
         ) as process:
             assert process.stdout is not None
-            for line in process.stdout:
-                sys.stdout.write(line)
-                lines.append(line)
+            try:
+                for line in process.stdout:
+                    sys.stdout.write(line)
+                    lines.append(line)
+            except KeyboardInterrupt:
+                stop(process)
+                raise
         code = process.returncode
     return Result(number, loaded, code, time.monotonic() - started, failing_tests("".join(lines)))
 
@@ -106,6 +122,10 @@ def table(results: Sequence[Result]) -> str:
     return "\n".join(rows)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="runs in all (default 10)")
@@ -117,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.environ.get(NESTED):
         parser.error(f"{NESTED} is set: the command of a stability run started another one")
     os.environ[NESTED] = "1"
+    for signum in (signal.SIGINT, signal.SIGTERM):  # either one: stop the hogs, then report
+        signal.signal(signum, _interrupt)
     command = shlex.split(options.command)
     results: list[Result] = []
     try:
