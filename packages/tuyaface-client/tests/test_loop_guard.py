@@ -108,6 +108,14 @@ def test_asyncio_own_non_blocking_sockets_are_not_recorded() -> None:
         await writer.wait_closed()
         server.close()
         await server.wait_closed()
+        loop = asyncio.get_running_loop()
+        datagrams, _ = await loop.create_datagram_endpoint(
+            asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
+        )
+        datagrams.sendto(b"x", datagrams.get_extra_info("sockname"))
+        datagrams.close()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as route:
+            route.connect(("127.0.0.1", 9))  # picks a route: nothing sent, nothing awaited
 
     assert guarded(main).violations == []
 
