@@ -1,10 +1,13 @@
 """Fixtures for the client tests; the helpers live in simkit.py (and reliabilitykit.py).
 
 R10 (docs/reliability.md) for the whole client suite: pytest-asyncio tests run with asyncio
-debug on and `slow_callback_duration` at 50 ms, and any test during which a debug loop
-reports a slower callback fails ("Executing ... took"). The heap that exists once the
-tests are collected is frozen, so a full garbage collection does not pass for a blocked
-loop.
+debug on, and any test during which a running loop's thread makes a blocking call
+(file I/O, an import, a blocking socket call, `time.sleep`, a subprocess) fails with the
+call's event and stack (loopguard.py; deterministic). Opt-in, with
+TUYAFACE_WALLCLOCK_GUARD=1 (`tox -e soak`): a debug loop reporting a callback slower than
+TUYAFACE_SLOW_CALLBACK (50 ms) fails the test too ("Executing ... took"). The heap that
+exists once the tests are collected is frozen, so a full garbage collection does not pass
+for a blocked loop.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from collections.abc import Iterator
 
 import pytest
 import pytest_asyncio
-from reliabilitykit import SLOW_CALLBACK, no_slow_callbacks, warm_up
+from loopguard import install
+from reliabilitykit import SLOW_CALLBACK, WALLCLOCK_GUARD, loop_checks, warm_up
 from simkit import DRIVERS, TRANSPORTS, VERSIONS
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.option.asyncio_debug = True
+    install()  # the audit hook, once per process
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -31,10 +36,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_slow_callbacks(request: pytest.FixtureRequest) -> Iterator[None]:
-    if inspect.iscoroutinefunction(request.function):
+def _loop_checks(request: pytest.FixtureRequest) -> Iterator[None]:
+    if WALLCLOCK_GUARD and inspect.iscoroutinefunction(request.function):
         request.getfixturevalue("_slow_callback_threshold")
-    with no_slow_callbacks():
+    with loop_checks():
         yield
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from tuyaface import (
@@ -34,10 +34,13 @@ __all__ = [
     "TRANSPORTS",
     "VERSIONS",
     "WRONG_KEY",
+    "PATIENCE",
     "AsyncDriven",
     "SyncDriven",
     "driven",
     "simulator",
+    "until",
+    "wait_until",
 ]
 
 KEY = "0123456789abcdef"
@@ -47,6 +50,23 @@ VERSIONS = ("3.1", "3.2", "3.3", "3.4", "3.5")
 TRANSPORTS = ("loopback", "tcp")
 DRIVERS = ("Device", "AsyncDevice")
 QUICK = 0.25  # reply timeout for tests that expect one to run out
+PATIENCE = 10.0  # seconds to wait for something that will happen: no load takes so long
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = PATIENCE) -> None:
+    """Block (no loop running here) until `condition()` holds; fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.005)
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = PATIENCE) -> None:
+    """On a real-time loop: wait until `condition()` holds; fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        await asyncio.sleep(0.005)
 
 
 @contextlib.contextmanager
@@ -156,7 +176,7 @@ class AsyncDriven:
                 if isinstance(event, Disconnected):
                     return
 
-        self._run(asyncio.wait_for(noticed(), 2.0))
+        self._run(asyncio.wait_for(noticed(), PATIENCE))
 
     @property
     def device22(self) -> bool:

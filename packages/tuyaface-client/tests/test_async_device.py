@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from simkit import DEV_ID, KEY
+from simkit import DEV_ID, KEY, PATIENCE, until
 
 from tuyaface import (
     AsyncDevice,
@@ -130,10 +130,10 @@ async def test_a_second_client_gets_device_busy() -> None:
     async with serving() as (simulated, server):
         factory = get_transport("loopback")
         holder = await factory.aconnect(server.host, server.port, timeout=1.0)
-        await asyncio.sleep(0.01)  # the simulator takes the first connection
+        await until(lambda: simulated.connections == 1, "the simulator takes the first one")
         async with device_for(server) as device:
             with pytest.raises(DeviceBusyError, match="another client"):
-                await asyncio.wait_for(device.status(), 2.0)
+                await asyncio.wait_for(device.status(), PATIENCE)
         await holder.aclose()
         assert simulated.refused >= 1
 
@@ -144,7 +144,7 @@ async def test_concurrent_callers_share_one_connection(version: str) -> None:
         async with device_for(server, version) as device:
             sets = [device.set_status({"2": n}) for n in range(8)]
             reads = [device.status() for _ in range(8)]
-            results = await asyncio.wait_for(asyncio.gather(*sets, *reads), 5.0)
+            results = await asyncio.wait_for(asyncio.gather(*sets, *reads), PATIENCE)
         assert results[8:] == [r for r in results[8:] if set(r) == {"1", "2"}]
         assert simulated.connections == 1
         assert simulated.dps["2"] == 7  # sent in order, one at a time
@@ -158,9 +158,11 @@ async def test_heartbeats_run_by_themselves() -> None:
         device_for(server, heartbeat_interval=0.03) as device,
     ):
         await device.connect()
-        await asyncio.sleep(0.2)
-        beats = [f for f in simulated.requests if f.cmd == Command.HEART_BEAT]
-        assert len(beats) >= 3
+
+        def beats() -> int:
+            return sum(f.cmd == Command.HEART_BEAT for f in simulated.requests)
+
+        await until(lambda: beats() >= 3, "three heartbeats, 30 ms apart")
 
 
 async def test_a_half_open_connection_is_noticed_and_replaced() -> None:
@@ -191,13 +193,13 @@ async def test_a_reply_timeout_on_34_then_the_next_call_works() -> None:
 
 
 async def test_aclose_fails_pending_calls_and_later_ones() -> None:
-    async with serving(reply_delay=5.0) as (_, server):
+    async with serving(reply_delay=5.0) as (simulated, server):
         device = device_for(server)
         pending = asyncio.ensure_future(device.status())
-        await asyncio.sleep(0.05)
+        await until(lambda: simulated.connections == 1, "the call is under way")
         await device.aclose()
         with pytest.raises(LocalProtocolError):
-            await asyncio.wait_for(pending, 1.0)
+            await asyncio.wait_for(pending, PATIENCE)
         with pytest.raises(LocalProtocolError, match="closed"):
             await device.status()
         assert [event async for event in device.events()] == []
@@ -215,7 +217,7 @@ async def test_a_device_that_drops_us_at_once_is_a_connect_failure_not_a_connect
     backoff = Backoff(random=lambda: 0.5)
     async with serving("3.3") as (simulated, server):
         holder = await get_transport("loopback").aconnect(server.host, server.port, timeout=1.0)
-        await asyncio.sleep(0.01)  # the simulator serves the holder: its one slot is taken
+        await until(lambda: simulated.connections == 1, "the simulator serves the holder")
         device = device_for(server, sleep=sleep, backoff=backoff)
         events = device.events()
         failures = [await next_of(events, *DEVICE_EVENTS) for _ in range(3)]

@@ -84,9 +84,12 @@ def test_a_second_client_gets_device_busy_and_the_first_keeps_working() -> None:
     with simulator("3.3", dps={"1": True}) as sim, device_for(sim) as first:
         assert first.status() == {"1": True}
         started = time.monotonic()
-        with device_for(sim) as second, pytest.raises(DeviceBusyError, match="another client"):
+        with (
+            device_for(sim, timeout=10.0) as second,
+            pytest.raises(DeviceBusyError, match="another client"),
+        ):
             second.status()
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 5.0  # at once, not after the reply timeout
         assert first.status() == {"1": True}
 
 
@@ -105,7 +108,7 @@ def test_a_silent_device_times_out_and_answers_later_calls() -> None:
         started = time.monotonic()
         with pytest.raises(Timeout):
             device.status()
-        assert time.monotonic() - started < QUICK + 0.5
+        assert time.monotonic() - started < QUICK + 2.0
         sim.device.answering = True
         assert device.status() == {"1": True}
 
@@ -124,7 +127,7 @@ def test_wait_for_push_returns_none_when_nothing_comes() -> None:
     with simulator("3.3") as sim, device_for(sim) as device:
         started = time.monotonic()
         assert device.wait_for_push(0.1) is None
-        assert 0.1 <= time.monotonic() - started < 1.0
+        assert 0.1 <= time.monotonic() - started < 0.1 + 2.0
         threading.Timer(0.05, sim.push, args=({"1": True},)).start()
-        push = device.wait_for_push(2.0)
+        push = device.wait_for_push(10.0)
         assert push is not None and push.dps == {"1": True}

@@ -90,9 +90,9 @@ async def test_silent_35_device_answers_the_request() -> None:
             assert scanner.reply_address is not None
             silent.reply_port = scanner.reply_address[1]
             started = time.monotonic()
-            found = [d async for d in scanner.scan(timeout=3.0, wanted_id="quiet35")]
+            found = [d async for d in scanner.scan(timeout=30.0, wanted_id="quiet35")]
     assert [(d.id, d.ip, d.version) for d in found] == [("quiet35", LOCAL, "3.5")]
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 15.0  # found, not the scan's end
     assert silent.answered >= 1
     assert silent.sent == 0
 
@@ -131,8 +131,8 @@ async def test_wanted_id_stops_the_scan_early() -> None:
         wanted = broadcaster("3.4", scanner, dev_id="wanted")
         async with announcing(*others, wanted):
             started = time.monotonic()
-            found = [d async for d in scanner.scan(timeout=5.0, wanted_id="wanted")]
-    assert time.monotonic() - started < 2.0
+            found = [d async for d in scanner.scan(timeout=30.0, wanted_id="wanted")]
+    assert time.monotonic() - started < 15.0  # found, not the scan's end
     assert found[-1].id == "wanted"
     assert len({d.id for d in found}) == len(found)
 
@@ -142,7 +142,7 @@ async def test_discover_iter_binds_and_closes_by_itself() -> None:
     options = local_options(broadcast_ports=(port,), reply_port=None)
     announcer = Announcer("3.3", info("iter33"), target=(LOCAL, port), interval=QUICK, host=LOCAL)
     async with announcer:
-        found = [d async for d in tuyaface.discover_iter(1.0, wanted_id="iter33", options=options)]
+        found = [d async for d in tuyaface.discover_iter(10.0, wanted_id="iter33", options=options)]
     assert [d.id for d in found] == ["iter33"]
     # the port was released: a listener without port sharing can bind it again
     async with await open_datagram_listener(LOCAL, port, reuse_port=False):
@@ -154,7 +154,7 @@ def test_blocking_discover_finds_a_device() -> None:
     announcer = Announcer("3.1", info("block31"), target=(LOCAL, port), interval=QUICK, host=LOCAL)
     with running_in_thread(announcer):
         options = local_options(broadcast_ports=(port,), reply_port=None)
-        found = tuyaface.discover(2.0, wanted_id="block31", options=options)
+        found = tuyaface.discover(10.0, wanted_id="block31", options=options)
     assert [(d.id, d.version, d.ip) for d in found] == [("block31", "3.1", LOCAL)]
 
 
@@ -162,7 +162,7 @@ def test_blocking_discover_returns_empty_after_the_timeout() -> None:
     options = local_options(broadcast_ports=(0,), reply_port=None)
     started = time.monotonic()
     assert tuyaface.discover(0.2, options=options) == []
-    assert 0.15 < time.monotonic() - started < 2.0
+    assert 0.15 < time.monotonic() - started < 0.2 + 5.0
 
 
 async def test_blocking_discover_refuses_to_run_inside_a_loop() -> None:

@@ -42,6 +42,9 @@ from tuyaface_codec import Command, get_protocol
 VERSIONS = SCENARIO_VERSIONS
 DPS = {"1": True, "2": 3}
 SCALED_TIMEOUT = 0.3  # Device, real time
+# Where the answer comes at once, the reply timeout is long and the bound half of it: load
+# cannot stretch the answer so far, and a wait for the timeout would still exceed it.
+AT_ONCE_TIMEOUT = 10.0
 
 
 simulated = functools.partial(simulated_device, dps=DPS)
@@ -61,7 +64,7 @@ def now(driver: str) -> float:
 def test_wrong_key(version: str, driver: str) -> None:
     handshake = get_protocol(version).needs_handshake
     expected = HandshakeError if handshake else DecryptError
-    timeout = timeout_for(driver)
+    timeout = timeout_for(driver) if handshake else AT_ONCE_TIMEOUT
 
     async def main() -> None:
         async with Bench.serving(simulated(version)) as bench:
@@ -74,9 +77,9 @@ def test_wrong_key(version: str, driver: str) -> None:
             took = now(driver) - started
             await face.aclose()
             if handshake:  # no answer to the key exchange: given up at the reply timeout
-                assert timeout <= took < timeout + 0.2
+                assert timeout <= took < timeout + 2.0
             else:  # the device answered (under its own key): told at once
-                assert took < 0.2
+                assert took < AT_ONCE_TIMEOUT / 2
             assert not bench.device.requests  # nothing served
             for tap in bench.taps:  # every connection (AsyncDevice retries in between)
                 if handshake:  # only the first handshake frame, then the client left

@@ -201,7 +201,7 @@ def test_device_idle_close_with_and_without_heartbeats(version: str) -> None:
             assert await face.status() == {"1": True, "2": 4}
             started = time.monotonic()
             while bench.device.connected:  # closed by the device after `idle` s
-                assert time.monotonic() - started < 3 * idle
+                assert time.monotonic() - started < idle + 10.0
                 await asyncio.sleep(0.01)
             assert await face.status() == {"1": True, "2": 4}  # reconnected, no error
             assert bench.device.connections == 3

@@ -1,10 +1,12 @@
 """docs/reliability.md process-wide properties R10-R12.
 
 R10 Never block the loop: conftest.py runs every pytest-asyncio test of the client suite
-    with asyncio debug on and `slow_callback_duration` at 50 ms, and fails any test during
-    which a debug loop reports a slower callback; `reliabilitykit.run` does the same for
-    the loops the reliability tests start. Here: both are in force, and a blocking
-    callback is caught (real and virtual clock).
+    with asyncio debug on and fails any test during which a running loop's thread makes a
+    blocking call (loopguard.py, test_loop_guard.py); `reliabilitykit.run` does the same
+    for the loops the reliability tests start. The wall-clock check (a debug loop reports
+    a callback slower than 50 ms) is opt-in (TUYAFACE_WALLCLOCK_GUARD=1, `tox -e soak`).
+    Here: both guards are in force, and each catches a blocking callback (real and
+    virtual clock).
 R11 No leaks: connect/fail/close cycles leave file descriptors, threads and tasks where
     they were. `LEAK_CYCLES` (10,000) on the cheapest paths: `Device` and `AsyncDevice`
     against a refused 127.0.0.1 port and a loopback listener that refuses; a tenth of that
@@ -36,8 +38,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from reliabilitykit import SLOW_CALLBACK, Bench, Draws, RecordingSleep, run
-from simkit import DRIVERS
+from loopguard import no_blocking_calls
+from reliabilitykit import (
+    SLOW_CALLBACK,
+    WALLCLOCK_GUARD,
+    Bench,
+    Draws,
+    RecordingSleep,
+    no_slow_callbacks,
+    run,
+)
+from simkit import DRIVERS, until
 
 from tuyaface import (
     AsyncDevice,
@@ -61,20 +72,45 @@ LEAK_CYCLES = int(os.environ.get("TUYAFACE_LEAK_CYCLES", "10000"))
 # -- R10 --------------------------------------------------------------------------------
 
 
-async def test_pytest_asyncio_tests_run_in_debug_mode_at_the_r10_threshold() -> None:
+async def test_pytest_asyncio_tests_run_in_debug_mode_under_the_guard() -> None:
     loop = asyncio.get_running_loop()
     assert loop.get_debug()
-    assert loop.slow_callback_duration == SLOW_CALLBACK <= 0.05
+    if WALLCLOCK_GUARD:
+        assert loop.slow_callback_duration == SLOW_CALLBACK
+    with (
+        pytest.raises(AssertionError, match=r"(?s)blocking call on the event loop.*time\.sleep"),
+        no_blocking_calls(),  # innermost, so it, not the autouse guard, records this
+    ):
+        time.sleep(0)
 
 
 @pytest.mark.parametrize("virtual", [True, False], ids=["virtual", "real"])
 def test_a_blocking_callback_fails_the_test(virtual: bool) -> None:
     async def blocks() -> None:
         await asyncio.sleep(0)
-        time.sleep(SLOW_CALLBACK * 1.5)  # a blocking call in a coroutine
+        time.sleep(0)  # a blocking call in a coroutine, however short
 
-    with pytest.raises(AssertionError, match=r"event loop was blocked \(R10\).*took"):
+    with pytest.raises(AssertionError, match=r"blocking call on the event loop \(R10\)"):
         run(blocks, virtual=virtual)
+
+
+@pytest.mark.parametrize("virtual", [True, False], ids=["virtual", "real"])
+def test_the_opt_in_wall_clock_guard_reports_a_slow_callback(virtual: bool) -> None:
+    threshold = 0.05
+
+    async def spins() -> None:
+        loop = asyncio.get_running_loop()
+        loop.slow_callback_duration = threshold
+        await asyncio.sleep(0)
+        end = time.monotonic() + threshold * 1.5
+        while time.monotonic() < end:  # busy: no blocking call, only time
+            pass
+
+    with (
+        pytest.raises(AssertionError, match=r"event loop was blocked \(R10\).*took"),
+        no_slow_callbacks(),
+    ):
+        run(spins, virtual=virtual)
 
 
 def test_the_virtual_clock_skips_waits_but_not_work() -> None:
@@ -197,9 +233,10 @@ def test_connect_then_dropped_cycles_leak_nothing(
                     with pytest.raises(DeviceBusyError):
                         await device.status()
                     await device.aclose()
-            await asyncio.sleep(0.05)  # the simulator's handlers of the last ones finish
-            assert len(asyncio.all_tasks(loop)) == tasks
-            assert open_fds() <= fds
+            await until(  # the simulator's handlers of the last ones finish
+                lambda: len(asyncio.all_tasks(loop)) == tasks and open_fds() <= fds,
+                "the last handlers end",
+            )
             assert simulated.refused >= cycles
             assert holder.connected
             await holder.aclose()

@@ -103,7 +103,7 @@ def test_device_late_reply_is_a_timeout_and_never_the_next_answer(version: str) 
             started = time.monotonic()
             with pytest.raises(Timeout, match="no answer"):
                 await face.status()
-            assert time.monotonic() - started < SCALED_TIMEOUT + 0.3
+            assert time.monotonic() - started < SCALED_TIMEOUT + 2.0
             bench.device.dps["2"] = "new"
             assert await face.status() == {"1": True, "2": "new"}
             assert await face.status() == {"1": True, "2": "new"}
@@ -166,7 +166,7 @@ def test_device_notices_a_half_open_connection_on_the_next_call(version: str) ->
             started = time.monotonic()
             with pytest.raises(Timeout):
                 await face.status()
-            assert time.monotonic() - started < SCALED_TIMEOUT + 0.3
+            assert time.monotonic() - started < SCALED_TIMEOUT + 2.0
             assert await face.status() == DPS  # on a new connection
             assert bench.device.connections == 2
             await face.aclose()
