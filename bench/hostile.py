@@ -30,8 +30,8 @@ from collections.abc import Callable
 from _common import markdown_table
 
 import tuyaface_codec as codec
-from tuyaface_codec import Frame, Protocol
 from tuyaface.session import Role, Session
+from tuyaface_codec import Frame, Protocol
 
 LOCAL_KEY = b"0123456789abcdef"
 CHUNK = 1024

@@ -117,19 +117,18 @@ def resync_bait(protocol: Protocol, size: int) -> bytes:
 
 async def test_resync_bait_at_one_simulator_does_not_stall_another() -> None:
     protocol = get_protocol("3.3")
-    async with serving() as (_, baited), serving() as (_, other):
-        async with client_for(other) as good:
-            await good.status()
-            hostile = await raw_connection(baited)
+    async with serving() as (_, baited), serving() as (_, other), client_for(other) as good:
+        await good.status()
+        hostile = await raw_connection(baited)
 
-            async def attack() -> dict[str, Any]:
-                await hostile.send(resync_bait(protocol, 2 * MIB))
-                return await status_over(hostile, protocol)
+        async def attack() -> dict[str, Any]:
+            await hostile.send(resync_bait(protocol, 2 * MIB))
+            return await status_over(hostile, protocol)
 
-            attacking = asyncio.create_task(attack())
-            durations = await keep_calling(good, attacking)
-            assert await attacking == {"1": True}  # the baited device still answers
-            await hostile.aclose()
+        attacking = asyncio.create_task(attack())
+        durations = await keep_calling(good, attacking)
+        assert await attacking == {"1": True}  # the baited device still answers
+        await hostile.aclose()
     assert len(durations) >= 2 and max(durations) <= GENEROUS, durations
 
 

@@ -29,6 +29,7 @@ from ._core import (
 )
 from ._lograte import warn_rate_limited
 from ._neterrors import connect_error, lost_error, send_error
+from ._turns import feed_in_turns
 from ._types import DpsInput
 from .backoff import Backoff
 from .events import (
@@ -43,7 +44,6 @@ from .events import (
     SessionClosed,
     StatusPush,
 )
-from ._turns import feed_in_turns
 from .session import Session, State
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ EVENT_QUEUE_SIZE = 1000
 # timers firing in the same millisecond stall the event loop; bench/scale.py).
 HEARTBEAT_SPREAD = 0.1
 _CLOSED = "the device was closed: create a new AsyncDevice"
+_STREAM_FULL = "event stream full: dropped the oldest event (read events faster)"
 
 
 @attrs.define(eq=False)
@@ -113,9 +114,7 @@ class EventStream:
     def put(self, event: DeviceEvent | None) -> None:
         """Queue an event (None ends the stream); the oldest goes when the queue is full."""
         if self._queue.full():
-            warn_rate_limited(
-                log, hex(id(self)), "event stream full: dropped the oldest event (read events faster)"
-            )
+            warn_rate_limited(log, hex(id(self)), _STREAM_FULL)
             self._queue.get_nowait()
         self._queue.put_nowait(event)
 

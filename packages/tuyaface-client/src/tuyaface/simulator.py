@@ -44,10 +44,10 @@ from ._simreplies import (
     request_dps,
     requested_dp_ids,
 )
+from ._turns import feed_in_turns
 from ._types import DpsInput
 from .events import IncomingRequest, SessionClosed, UnreadableFrame
 from .plugins import resolve_protocol, resolve_transport
-from ._turns import feed_in_turns
 from .session import Role, Session, State, local_key_bytes
 
 if TYPE_CHECKING:
