@@ -22,6 +22,7 @@ import pytest
 from simkit import DEV_ID, KEY
 
 from tuyaface import AsyncDevice, SimulatedDevice, SimulatorServer
+from tuyaface._lograte import RateLimiter
 from tuyaface._simreplies import reports_for
 from tuyaface.events import IncomingRequest, RequestDone
 from tuyaface.session import Role, Session
@@ -256,3 +257,22 @@ async def test_a_request_flood_at_a_slow_simulator_stays_bounded() -> None:
             assert await later.status() == {"1": True}
     assert max(durations) <= GENEROUS, durations
     assert waiting.peak <= WAITING_BOUND, waiting.peak
+
+
+def test_rate_limited_warnings_count_what_they_held_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [0.0]
+    limiter = RateLimiter(interval=10.0, clock=lambda: now[0])
+    logger = logging.getLogger("tuyaface.test")
+    caplog.set_level(logging.WARNING, logger="tuyaface.test")
+    for _ in range(5):
+        limiter.log(logger, logging.WARNING, "dev1", "%s: bad push", "dev1")
+    limiter.log(logger, logging.WARNING, "dev2", "%s: bad push", "dev2")  # another device
+    now[0] = 10.0
+    limiter.log(logger, logging.WARNING, "dev1", "%s: bad push", "dev1")
+    assert [r.getMessage() for r in caplog.records] == [
+        "dev1: bad push",
+        "dev2: bad push",
+        "dev1: bad push (4 more like it suppressed)",
+    ]
