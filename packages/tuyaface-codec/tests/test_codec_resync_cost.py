@@ -113,25 +113,30 @@ def feed_kib(decoder: FrameDecoder, data: bytes) -> tuple[list[Frame], int]:
     return frames, errors
 
 
-def work(tag: str, make: Maker, size: int, *, from_device: bool = False) -> int:
+def work(tag: str, make: Maker, size: int, *, from_device: bool = False) -> tuple[int, int]:
+    """(bytes copied and integrity-checked, candidates rejected) for `size` bytes of input."""
     version, layout = counting(tag)
-    feed_kib(FrameDecoder(version, key=KEY, from_device=from_device), make(version, size))
-    return layout.decoded
+    decoder = FrameDecoder(version, key=KEY, from_device=from_device)
+    _, errors = feed_kib(decoder, make(version, size))
+    return layout.decoded, errors
 
 
 @pytest.mark.parametrize("make", [bait, planted], ids=["bait", "planted"])
 @pytest.mark.parametrize("tag", ["3.3", "3.4", "3.5"])
 def test_resync_work_is_linear_in_the_input(tag: str, make: Maker) -> None:
-    small = work(tag, make, 2 * MIB)
-    large = work(tag, make, 4 * MIB)
+    small, small_rejects = work(tag, make, 2 * MIB)
+    large, large_rejects = work(tag, make, 4 * MIB)
     assert small <= 2 * MIB  # each byte is copied and checked at most once
     assert large <= 4 * MIB
     assert large <= 2.2 * max(small, 1)
+    # Each rejected candidate costs O(1) besides: prefixes cannot overlap (one per 4 bytes).
+    assert small_rejects <= 2 * MIB // 4
+    assert large_rejects <= 2.2 * max(small_rejects, 1)
 
 
 @pytest.mark.parametrize("make", [bait, planted], ids=["bait", "planted"])
 def test_resync_work_is_linear_in_the_client_role_too(make: Maker) -> None:
-    assert work("3.3", make, 2 * MIB, from_device=True) <= 2 * MIB
+    assert work("3.3", make, 2 * MIB, from_device=True)[0] <= 2 * MIB
 
 
 @pytest.mark.parametrize("make", [bait, planted], ids=["bait", "planted"])
