@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -26,7 +27,9 @@ from ._core import (
     DeviceBase,
     outcome,
 )
+from ._lograte import warn_rate_limited
 from ._neterrors import connect_error, lost_error, send_error
+from ._slices import feed_in_turns
 from ._types import DpsInput
 from .backoff import Backoff
 from .events import (
@@ -56,6 +59,7 @@ EVENT_QUEUE_SIZE = 1000
 # timers firing in the same millisecond stall the event loop; bench/scale.py).
 HEARTBEAT_SPREAD = 0.1
 _CLOSED = "the device was closed: create a new AsyncDevice"
+_STREAM_FULL = "event stream full: dropped the oldest event (read events faster)"
 
 
 @attrs.define(eq=False)
@@ -110,7 +114,7 @@ class EventStream:
     def put(self, event: DeviceEvent | None) -> None:
         """Queue an event (None ends the stream); the oldest goes when the queue is full."""
         if self._queue.full():
-            log.warning("event stream full: dropped the oldest event (read events faster)")
+            warn_rate_limited(log, hex(id(self)), _STREAM_FULL)
             self._queue.get_nowait()
         self._queue.put_nowait(event)
 
@@ -420,6 +424,7 @@ class AsyncDevice(DeviceBase):
 
     async def _read(self, link: _Link) -> None:
         session, receive = link.session, link.transport.receive
+        take = functools.partial(self._take, link)
         while session.state is not State.CLOSED:
             try:
                 data = await receive(None)
@@ -432,9 +437,16 @@ class AsyncDevice(DeviceBase):
                 self._absorb(link, session.connection_lost(error))
                 return
             link.bytes_in += len(data)
-            self._absorb(link, session.receive_data(data, self._core.clock()))
-            self._arm(link)
-            await self._flush(link)
+            await feed_in_turns(data, take)
+
+    async def _take(self, link: _Link, data: bytes) -> bool:
+        """One slice of a read: into the session, then its timer and anything to send.
+        False once the session has closed."""
+        session = link.session
+        self._absorb(link, session.receive_data(data, self._core.clock()))
+        self._arm(link)
+        await self._flush(link)
+        return session.state is not State.CLOSED
 
     def _arm(self, link: _Link) -> None:
         """Make sure the timer fires by the session's next deadline. A timer already set

@@ -31,6 +31,7 @@ from tuyaface_codec import (
 )
 from tuyaface_codec.keys import KeyLike, as_key, require_key
 
+from ._lograte import warn_rate_limited
 from ._replies import (
     WRONG_KEY,
     PendingRequest,
@@ -459,7 +460,8 @@ class Session:
         try:
             dps, cid = read_push(frame)
         except TuyaError as exc:
-            log.warning("%s: ignored an unreadable status push: %s", self.dev_id, exc)
+            message = "%s: ignored an unreadable status push: %s"
+            warn_rate_limited(log, self.dev_id, message, self.dev_id, exc)
             return
         self._events.append(StatusPush(dps, cid))
 

@@ -44,6 +44,7 @@ from ._simreplies import (
     request_dps,
     requested_dp_ids,
 )
+from ._slices import feed_in_turns
 from ._types import DpsInput
 from .events import IncomingRequest, SessionClosed, UnreadableFrame
 from .plugins import resolve_protocol, resolve_transport
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
         TransportFactory,
     )
 
-__all__ = ["CLIENT_WAIT", "SimulatedDevice", "SimulatorServer", "SimulatorThread"]
+__all__ = ["CLIENT_WAIT", "MAX_WAITING", "SimulatedDevice", "SimulatorServer", "SimulatorThread"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ DEFAULT_IDLE_TIMEOUT = 30.0  # real devices drop a connection silent for about 3
 _START_TIMEOUT = 10.0
 CLIENT_WAIT = 1.0  # how long push / disconnect wait for a client that is still connecting
 _KEPT_REQUESTS = 10_000  # the most recent answered frames kept in `requests`
+MAX_WAITING = 64  # answers one client may have waiting out `reply_delay` before it is dropped
 
 
 def _dp_dict(dps: DpsInput) -> dict[str, Any]:
@@ -81,6 +83,7 @@ class _Connection:
     session: Session
     lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
     queued: int = 0  # requests handed to `_answer_in_order` and not answered yet
+    overwhelmed: bool = False  # more than MAX_WAITING requests waited: drop the client
 
     async def flush(self) -> None:
         async with self.lock:
@@ -97,7 +100,9 @@ class SimulatedDevice:
     - `dps`: the DP state; controls change it, status queries read it.
     - `device22`: answer DP_QUERY with "json obj data unvalid" (retcode 1), as device22
       firmware does; the client must query with CONTROL_NEW and null DPs.
-    - `reply_delay`: seconds before each answer.
+    - `reply_delay`: seconds before each answer. A client that has more than
+      `MAX_WAITING` (64) requests waiting for their answer is dropped with a reset, as a
+      real device with its small buffers would drop it: the queue stays bounded.
     - `answering`: False reads and ignores everything (a wedged device; the socket stays up).
     - `error_text`: answer status queries and controls with this text and retcode 1.
     - `idle_timeout`: close a connection silent this long (None: never).
@@ -271,6 +276,12 @@ class SimulatedDevice:
         session.start(loop.time())
         answers: asyncio.Queue[tuple[Frame, float]] = asyncio.Queue()
         answering = loop.create_task(self._answer_in_order(connection, answers))
+
+        async def take(data: bytes) -> bool:
+            self._read(connection, data, answers, loop.time())
+            await connection.flush()
+            return session.state is not State.CLOSED and not connection.overwhelmed
+
         try:
             while session.state is not State.CLOSED:
                 try:
@@ -281,8 +292,11 @@ class SimulatedDevice:
                 if not data:
                     return
                 if self.answering:
-                    self._read(connection, data, answers, loop.time())
-                    await connection.flush()
+                    await feed_in_turns(data, take)  # a slice per loop turn
+                if connection.overwhelmed:
+                    log.debug("%s: over %d answers waiting: dropping", self.dev_id, MAX_WAITING)
+                    await _reset(connection.transport)
+                    return
         finally:
             if self._active is connection:
                 self._active = None  # free the slot before anything else can run
@@ -300,7 +314,12 @@ class SimulatedDevice:
         session = connection.session
         for event in session.receive_data(data, now):
             if isinstance(event, IncomingRequest):
+                if connection.overwhelmed:
+                    continue
                 if self.reply_delay or connection.queued:
+                    if connection.queued >= MAX_WAITING:
+                        connection.overwhelmed = True
+                        continue
                     connection.queued += 1
                     answers.put_nowait((event.frame, now + self.reply_delay))
                 else:  # nothing to wait for: answer now, without a hop through the queue
@@ -317,8 +336,8 @@ class SimulatedDevice:
         while True:
             frame, due = await answers.get()
             try:
-                if due > loop.time():
-                    await asyncio.sleep(due - loop.time())
+                # Always yield: answers all due at once must not hold the loop.
+                await asyncio.sleep(max(0.0, due - loop.time()))
                 self._answer(connection.session, frame)
                 await connection.flush()
             finally:

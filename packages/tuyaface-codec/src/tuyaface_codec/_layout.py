@@ -28,6 +28,7 @@ __all__ = [
     "LAYOUT_55AA_HMAC",
     "LAYOUT_6699",
     "RawFrame",
+    "require_suffix",
 ]
 
 _U32 = struct.Struct(">I")
@@ -58,6 +59,11 @@ class FrameLayout(Protocol):
     @property
     def prefix(self) -> bytes:
         """The four bytes every frame starts with."""
+        ...
+
+    @property
+    def suffix(self) -> bytes:
+        """The four bytes every frame ends with."""
         ...
 
     @property
@@ -93,6 +99,13 @@ class FrameLayout(Protocol):
     ) -> RawFrame:
         """Check integrity first, then split one whole frame."""
         ...
+
+
+def require_suffix(suffix: bytes, data: bytes | bytearray, end: int) -> None:
+    """FrameError unless the frame ending at `end` in `data` ends with `suffix`: a cheap
+    check that comes before any integrity check (and, in the decoder, before any copy)."""
+    if data[end - len(suffix) : end] != suffix:
+        raise FrameError(f"frame does not end with {suffix.hex().upper()}")
 
 
 class Crc32Trailer:
@@ -186,8 +199,7 @@ class Layout55AA:
             raise FrameError("frame does not start with 000055AA")
         if length != len(data) - self.header_size:
             raise FrameError(f"length field says {length}, frame holds {len(data) - 16}")
-        if data[trailer_end:] != self.suffix:
-            raise FrameError("frame does not end with 0000AA55")
+        require_suffix(self.suffix, data, len(data))
         expected = self.trailer.compute(key, data[:payload_end])
         if not hmac.compare_digest(expected, data[payload_end:trailer_end]):
             raise IntegrityError("frame checksum mismatch: corrupted, or wrong key / version")
@@ -243,8 +255,7 @@ class Layout6699:
             raise FrameError("frame does not start with 00006699")
         if length != len(data) - self.header_size - len(self.suffix):
             raise FrameError(f"length field says {length}, frame holds {len(data) - 22}")
-        if data[-len(self.suffix) :] != self.suffix:
-            raise FrameError("frame does not end with 00009966")
+        require_suffix(self.suffix, data, len(data))
         iv_end = self.header_size + IV_SIZE
         plaintext = crypto.gcm_decrypt(
             require_key(key), data[self.header_size : iv_end], data[iv_end:-4], data[4:18]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from ._layout import require_suffix
 from .errors import CodecError, TuyaError
 from .frame import Frame
 from .keys import KeyLike, as_key
@@ -16,14 +17,31 @@ __all__ = ["DEFAULT_MAX_LENGTH", "FrameDecoder"]
 DEFAULT_MAX_LENGTH = 16 * 1024
 
 
-@attrs.define
+# on_setattr=NO_OP: the key's converter runs in __init__ and `set_key` only; otherwise attrs
+# routes every assignment (the read offset moves once per frame candidate) through a
+# Python-level __setattr__.
+@attrs.define(on_setattr=attrs.setters.NO_OP)
 class FrameDecoder:
     """Feed bytes, get frames. Skips garbage to the next prefix and rejects a `length` over
     `max_length` as soon as the header is read.
 
     When a frame fails its checks, `feed` raises; the frames completed before it in the same
     call are returned by the next `feed` (which may be `feed(b"")`), and decoding resumes
-    after the bad frame's prefix, so nothing good is lost.
+    after the bad frame: after its prefix when its length cannot be trusted (over the cap, or
+    no suffix where the length says the frame ends), after the whole frame when prefix,
+    length and suffix agree but the integrity check or decryption fails.
+
+    Resync costs time linear in the bytes received, whatever they are (issue 10):
+
+    - scanning: `find` only looks at bytes past the read offset, and the offset only moves
+      forward; consumed bytes are dropped from the buffer once they are at least half of
+      it, so each byte is moved O(1) times;
+    - each candidate (a prefix; prefixes cannot overlap, so at most one per 4 bytes) costs
+      O(1) until its whole claimed length has arrived: the header is parsed once per `feed`
+      while waiting, and the suffix is compared without copying anything;
+    - only a candidate whose suffix sits where its length says is copied and
+      integrity-checked, and whether it passes or fails, its bytes are then consumed: the
+      checked spans never overlap, so no byte is copied or checked twice.
     """
 
     protocol: Protocol
@@ -31,6 +49,7 @@ class FrameDecoder:
     from_device: bool = attrs.field(kw_only=True)
     max_length: int = attrs.field(default=DEFAULT_MAX_LENGTH, kw_only=True)
     _buffer: bytearray = attrs.field(factory=bytearray, init=False, repr=False)
+    _start: int = attrs.field(default=0, init=False, repr=False)  # bytes of _buffer consumed
     _ready: list[Frame] = attrs.field(factory=list, init=False, repr=False)
 
     def set_key(self, key: KeyLike | None) -> None:
@@ -40,41 +59,29 @@ class FrameDecoder:
     @property
     def buffered(self) -> int:
         """Bytes held back waiting for the rest of a frame."""
-        return len(self._buffer)
+        return len(self._buffer) - self._start
 
     def feed(self, data: bytes, *, limit: int | None = None) -> list[Frame]:
         """Add bytes; return every frame now complete, in order. With `limit`, at most that
         many: the rest stays buffered for the next call (`feed(b"")`), so the caller can
         change the key between frames, as a 3.4 / 3.5 device must after the handshake."""
-        buffer = self._buffer
-        buffer += data
+        self._compact()
+        self._buffer += data
         frames, self._ready = self._ready, []
-        layout = self.protocol.layout
-        prefix = layout.prefix
         while limit is None or len(frames) < limit:
-            start = buffer.find(prefix)
-            if start < 0:
-                del buffer[: max(0, len(buffer) - len(prefix) + 1)]
+            size = self._next_frame_size(frames)
+            if size is None:
                 return frames
-            del buffer[:start]
-            if len(buffer) < layout.header_size:
-                return frames
-            try:
-                size = layout.frame_size(bytes(buffer[: layout.header_size]), self.max_length)
-            except CodecError:
-                self._skip_prefix(frames)
-                raise
-            if len(buffer) < size:
-                return frames
-            chunk = bytes(buffer[:size])
+            start = self._start
+            chunk = bytes(self._buffer[start : start + size])
             try:
                 frames.append(
                     self.protocol.decode_frame(chunk, key=self.key, from_device=self.from_device)
                 )
             except TuyaError:  # also LocalProtocolError (no key for it): never wedge on it
-                self._skip_prefix(frames)
+                self._skip(size, frames)
                 raise
-            del buffer[:size]
+            self._start = start + size
         return frames
 
     def feed_checked(
@@ -91,6 +98,34 @@ class FrameDecoder:
             return frames, exc
         return frames, None
 
-    def _skip_prefix(self, frames: list[Frame]) -> None:
-        del self._buffer[: len(self.protocol.layout.prefix)]
+    def _next_frame_size(self, frames: list[Frame]) -> int | None:
+        """Move to the next prefix; the size of the frame there once all of it arrived and
+        it ends with the suffix, None while it is incomplete (or no prefix is in sight)."""
+        buffer, layout = self._buffer, self.protocol.layout
+        start = buffer.find(layout.prefix, self._start)
+        if start < 0:  # keep a tail that may be the start of a prefix
+            self._start = max(self._start, len(buffer) - len(layout.prefix) + 1)
+            return None
+        self._start = start
+        if len(buffer) - start < layout.header_size:
+            return None
+        try:
+            header = bytes(buffer[start : start + layout.header_size])
+            size = layout.frame_size(header, self.max_length)
+            if len(buffer) - start < size:
+                return None
+            require_suffix(layout.suffix, buffer, start + size)
+        except CodecError:
+            self._skip(len(layout.prefix), frames)
+            raise
+        return size
+
+    def _skip(self, count: int, frames: list[Frame]) -> None:
+        self._start += count
         self._ready = frames
+
+    def _compact(self) -> None:
+        """Drop consumed bytes once they are at least half the buffer (amortised O(1))."""
+        if self._start and self._start * 2 >= len(self._buffer):
+            del self._buffer[: self._start]
+            self._start = 0
