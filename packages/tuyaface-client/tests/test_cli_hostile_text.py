@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from test_cli_device import acting, json_lines, run, selecting, tcp_simulator, until
+from simkit import wait_until
+from test_cli_device import acting, json_lines, run, selecting, tcp_simulator
 from test_cli_scan import LOCAL, announcing, free_udp_port, ports, scan
 
 from tuyaface import Announcer
@@ -55,7 +56,7 @@ def test_monitor_with_hostile_dps(as_json: bool) -> None:
     options = ["--count", "1", *(["--json"] if as_json else [])]
     with (
         tcp_simulator("3.4", dps=HOSTILE_DPS) as sim,
-        acting(lambda: until(lambda: sim.push(PUSHED))),
+        acting(lambda: wait_until(lambda: sim.push(PUSHED), "a client to push to")),
     ):
         result = run("monitor", *selecting(sim), *options)
     assert result.exit_code == 0, result.output
