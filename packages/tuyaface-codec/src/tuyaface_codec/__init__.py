@@ -25,6 +25,7 @@ from .errors import (
     RemoteProtocolError,
     Timeout,
     TuyaError,
+    UnknownBackendError,
     UnknownProtocolError,
 )
 from .frame import Frame
@@ -60,6 +61,7 @@ __all__ = [
     "RequestKind",
     "Timeout",
     "TuyaError",
+    "UnknownBackendError",
     "UnknownProtocolError",
     "available_backends",
     "decode_broadcast",

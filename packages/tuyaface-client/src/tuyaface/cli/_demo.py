@@ -10,7 +10,7 @@ import click
 from ..device import Device
 from ..simulator import SimulatedDevice
 from ._group import json_option, main, output
-from ._options import VERSIONS
+from ._options import VersionChoice
 
 __all__ = ["demo"]
 
@@ -23,7 +23,7 @@ PUSH_WAIT = 2.0
 @click.option(
     "--version",
     "versions",
-    type=click.Choice(VERSIONS),
+    type=VersionChoice(),
     multiple=True,
     default=("3.3", "3.5"),
     show_default=True,

@@ -11,13 +11,13 @@ import click
 from ..announce import Announcer
 from ..simulator import SimulatedDevice, SimulatorServer
 from ._group import json_option, main, output
-from ._options import VERSIONS, DpsParam
+from ._options import DpsParam, VersionChoice
 
 __all__ = ["simulate"]
 
 
 @main.command()
-@click.option("--version", "version", type=click.Choice(VERSIONS), default="3.3", show_default=True)
+@click.option("--version", "version", type=VersionChoice(), default="3.3", show_default=True)
 @click.option("--id", "dev_id", default="tuyafacesim000000001", show_default=True)
 @click.option(
     "--key", default="0123456789abcdef", show_default=True, help="16-character local key."
