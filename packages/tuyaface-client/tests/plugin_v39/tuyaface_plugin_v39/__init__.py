@@ -16,7 +16,9 @@ PROTOCOL = parts.Protocol(
     cipher=parts.ClearHeaderEcbCipher(b"3.9"),
     header_rule=parts.STANDARD_HEADER_RULE,
     requests=parts.LegacyRequests(),
-    broadcast=parts.Broadcast(port=6667, cmd=Command.UDP_NEW, layout=parts.LAYOUT_55AA_CRC, ecb=True),
+    broadcast=parts.Broadcast(
+        port=6667, cmd=Command.UDP_NEW, layout=parts.LAYOUT_55AA_CRC, ecb=True
+    ),
 )
 
 
