@@ -7,8 +7,6 @@ from typing import Any
 
 import click
 
-from ..device import Device
-from ..simulator import SimulatedDevice
 from ._group import json_option, main, output
 from ._options import VersionChoice
 
@@ -37,6 +35,9 @@ def demo(versions: tuple[str, ...], as_json: bool) -> None:
 
 
 def _demo_one(version: str, as_json: bool) -> None:
+    from ..device import Device
+    from ..simulator import SimulatedDevice  # loaded by this command only
+
     simulator = SimulatedDevice(DEMO_ID, DEMO_KEY, version=version, dps={"1": False, "2": 50})
     with simulator.serve_in_thread(transport="tcp") as server:
 

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import TYPE_CHECKING
 
 import click
 
 from tuyaface_codec.errors import NetworkError
 
-from ..discovery import (
-    BROADCAST_PORTS,
-    LAN_BROADCAST,
-    REPLY_PORT,
-    DiscoveredDevice,
-    Scanner,
-    ScanOptions,
-)
+from ..discovery._options import BROADCAST_PORTS, LAN_BROADCAST, REPLY_PORT, ScanOptions
 from ._errors import ConfigError
 from ._group import emit_json, json_option, main
 from ._show import table
+
+if TYPE_CHECKING:
+    from ..discovery import DiscoveredDevice
 
 __all__ = ["scan"]
 
@@ -103,6 +100,8 @@ async def _scan(
     count: int | None,
     found: list[DiscoveredDevice],
 ) -> None:
+    from ..discovery import Scanner  # loaded by this command only
+
     scanner = Scanner(options)
     try:
         await scanner.open()
