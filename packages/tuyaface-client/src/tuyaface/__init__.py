@@ -28,7 +28,7 @@ from .async_device import AsyncDevice, EventStream
 from .backoff import Backoff
 from .device import Device
 from .events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
-from .plugins import load_plugins, make_plugin_manager, register
+from .plugins import UnknownTransportError, load_plugins, make_plugin_manager, register
 from .session import Role, Session
 
 if TYPE_CHECKING:
@@ -107,6 +107,7 @@ __all__ = [
     "Timeout",
     "TuyaError",
     "UnknownProtocolError",
+    "UnknownTransportError",
     "aescipher",
     "const",
     "discover",

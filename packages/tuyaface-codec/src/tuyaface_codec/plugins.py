@@ -70,6 +70,8 @@ _SIBLING = "tuyaface_transport.plugins"
 T = TypeVar("T")
 
 _default: pluggy.PluginManager | None = None
+# managers this package has added its hookspecs and built-ins to
+_added: weakref.WeakSet[pluggy.PluginManager] = weakref.WeakSet()
 _scanned: weakref.WeakSet[pluggy.PluginManager] = weakref.WeakSet()
 
 
@@ -185,7 +187,9 @@ def default_plugin_manager() -> pluggy.PluginManager:
     global _default
     if _default is None:
         _default = getattr(sys.modules.get(_SIBLING), "_default", None) or new_manager()
-    return add_to(_default)
+    if _default not in _added:  # built by the other package, or given to use_plugin_manager
+        _added.add(add_to(_default))
+    return _default
 
 
 def use_plugin_manager(manager: pluggy.PluginManager | None) -> None:

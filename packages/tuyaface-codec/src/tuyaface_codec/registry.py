@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pluggy
 
 from .crypto.backend import CryptoBackend
@@ -24,6 +26,16 @@ def _registered(manager: pluggy.PluginManager) -> dict[str, Protocol]:
         for protocol in provided:
             found.setdefault(protocol.version, protocol)
     return found
+
+
+def _provided(manager: pluggy.PluginManager, tag: str) -> Protocol | None:
+    """The protocol tagged `tag` (the last registered plugin wins, as in `_registered`)."""
+    provided: list[Sequence[Protocol]] = manager.hook.tuyaface_provide_protocols()
+    for protocols_of_a_plugin in provided:
+        for protocol in protocols_of_a_plugin:
+            if protocol.version == tag:
+                return protocol
+    return None
 
 
 def _bind(protocol: Protocol, crypto: CryptoBackend) -> Protocol:
@@ -58,7 +70,7 @@ def get_protocol(
     if not isinstance(tag, str):
         raise UnknownProtocolError(f"protocol versions are strings such as '3.3', not {tag!r}")
     manager = plugin_manager or default_plugin_manager()
-    protocol = find(manager, lambda m: _registered(m).get(tag))
+    protocol = find(manager, lambda m: _provided(m, tag))
     if protocol is None:
         raise UnknownProtocolError(
             f"unknown protocol version {tag!r}; known: {', '.join(sorted(_registered(manager)))}"

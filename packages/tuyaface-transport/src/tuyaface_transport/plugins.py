@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
+from collections.abc import Sequence
 
 import pluggy
 
@@ -49,6 +51,8 @@ BUILTIN_PLUGINS: dict[str, object] = {
 _SIBLING = "tuyaface_codec.plugins"
 
 _default: pluggy.PluginManager | None = None
+# managers this package has added its hookspecs and built-ins to
+_added: weakref.WeakSet[pluggy.PluginManager] = weakref.WeakSet()
 
 
 def add_to(manager: pluggy.PluginManager) -> pluggy.PluginManager:
@@ -91,7 +95,9 @@ def default_plugin_manager() -> pluggy.PluginManager:
     global _default
     if _default is None:
         _default = getattr(sys.modules.get(_SIBLING), "_default", None) or _new_manager()
-    return add_to(_default)
+    if _default not in _added:  # built by the other package, or given to use_plugin_manager
+        _added.add(add_to(_default))
+    return _default
 
 
 def use_plugin_manager(manager: pluggy.PluginManager | None) -> None:
@@ -135,11 +141,13 @@ def get_transport(
     """The transport factory registered as `name` ("tcp", "asyncio", "loopback", ...);
     UnknownTransportError (a LookupError) if none is."""
     manager = plugin_manager or default_plugin_manager()
-    factory = _registered(manager).get(name)
-    if factory is None:
-        known = ", ".join(transports(manager)) or "none"
-        raise UnknownTransportError(
-            f"no transport named {name!r}; registered: {known}. "
-            "Install or register the plugin that provides it."
-        )
-    return factory
+    provided: list[Sequence[TransportFactory]] = manager.hook.tuyaface_provide_transports()
+    for factories in provided:
+        for factory in factories:
+            if factory.name == name:  # the last registered plugin wins, as in `_registered`
+                return factory
+    known = ", ".join(transports(manager)) or "none"
+    raise UnknownTransportError(
+        f"no transport named {name!r}; registered: {known}. "
+        "Install or register the plugin that provides it."
+    )

@@ -55,7 +55,10 @@ def default_backend(plugin_manager: pluggy.PluginManager | None = None) -> Crypt
     wanted = os.environ.get(BACKEND_ENV)
     if wanted:
         return get_backend(wanted, plugin_manager)
-    backends = _provided(_manager(plugin_manager))
-    if not backends:
+    manager = _manager(plugin_manager)
+    found: list[CryptoBackend] = [
+        b for provided in manager.hook.tuyaface_provide_crypto_backends() for b in provided
+    ]
+    if not found:
         raise UnknownBackendError("no crypto backend installed: install pycryptodome")
-    return next(iter(backends.values()))
+    return max(found, key=lambda backend: backend.priority)
