@@ -173,3 +173,18 @@ def test_an_installed_plugin_with_a_misspelled_hook_fails_loudly(tmp_path: Path)
     assert "tuyaface_provide_transport" in result.stderr
     assert "badly_spelled_plugin" in result.stderr
     assert "PluginValidationError" in result.stderr
+
+
+def test_a_runtime_registration_reaches_the_1x_api_and_the_command_line() -> None:
+    from legacykit import legacy_dict
+    from test_cli_device import run
+
+    tuyaface.register(Version98(), name="v98")
+    with simulator("9.8", "tcp", dps={"1": True}) as sim:
+        assert tuyaface.status(legacy_dict(sim))["dps"] == {"1": True}
+        result = run(
+            "status", "--id", DEV_ID, "--key", KEY, "--ip", sim.host, "--port", str(sim.port),
+            "--version", "9.8", "--timeout", "2", "--json",
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert '"1": true' in result.stdout
