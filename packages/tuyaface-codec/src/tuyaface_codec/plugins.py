@@ -21,7 +21,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import threading
 import weakref
 from collections.abc import Callable
 from types import ModuleType
@@ -55,6 +54,7 @@ ENTRY_POINT_GROUP = "tuyaface"
 REGISTRY_GROUP = "tuyaface.registry"
 DISABLE_ENV = "TUYAFACE_DISABLE_PLUGINS"
 
+
 def _hooks_of(module: ModuleType) -> ModuleType:
     """A plugin (or hookspec namespace) holding only the hooks of `module`: pluggy inspects
     every name of what it registers, so the built-ins register as these few-name namespaces
@@ -85,7 +85,6 @@ _default: pluggy.PluginManager | None = None
 # managers this package has added its hookspecs and built-ins to
 _added: weakref.WeakSet[pluggy.PluginManager] = weakref.WeakSet()
 _scanned: weakref.WeakSet[pluggy.PluginManager] = weakref.WeakSet()
-_scan_lock = threading.Lock()
 
 
 def new_manager() -> pluggy.PluginManager:
@@ -113,19 +112,18 @@ def scan_entry_points(manager: pluggy.PluginManager) -> pluggy.PluginManager:
     `tuyaface.registry`), then the plugins of group `tuyaface`; then `check_pending()`, so a
     plugin implementing an unknown (misspelled) hook fails here, named. Blocking: call it
     off the event loop (`await tuyaface.load_plugins()` does)."""
-    with _scan_lock:  # two threads missing a name at once scan once
-        if manager in _scanned:
-            return manager
-        import importlib.metadata  # not at import time: it costs ~20 ms
+    if manager in _scanned:
+        return manager
+    import importlib.metadata  # not at import time: it costs ~20 ms
 
-        found = importlib.metadata.entry_points()
-        for point in found.select(group=REGISTRY_GROUP):
-            point.load()(manager)
-        for point in found.select(group=ENTRY_POINT_GROUP):
-            if not manager.is_blocked(point.name) and not manager.has_plugin(point.name):
-                manager.register(point.load(), name=point.name)
-        check_plugins(manager)  # raises again on each later attempt until the plugin is fixed
-        _scanned.add(manager)
+    found = importlib.metadata.entry_points()
+    for point in found.select(group=REGISTRY_GROUP):
+        point.load()(manager)
+    for point in found.select(group=ENTRY_POINT_GROUP):
+        if not manager.is_blocked(point.name) and not manager.has_plugin(point.name):
+            manager.register(point.load(), name=point.name)
+    check_plugins(manager)  # raises again on each later attempt until the plugin is fixed
+    _scanned.add(manager)
     return manager
 
 

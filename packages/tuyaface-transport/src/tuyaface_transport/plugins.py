@@ -40,6 +40,7 @@ ENTRY_POINT_GROUP = "tuyaface"
 REGISTRY_GROUP = "tuyaface.registry"
 DISABLE_ENV = "TUYAFACE_DISABLE_PLUGINS"
 
+
 def _hooks_of(module: ModuleType) -> ModuleType:
     """A plugin (or hookspec namespace) holding only the hooks of `module`: pluggy inspects
     every name of what it registers, so the built-ins register as these few-name namespaces
