@@ -171,7 +171,7 @@ def test_protocol_written_as_a_float_is_accepted() -> None:
         ({"localkey": "short"}, LocalProtocolError, "16 characters"),
         ({"port": "sixty"}, LocalProtocolError, "'port' must be a number"),
         ({"pref_status_cmd": 11}, LocalProtocolError, "pref_status_cmd is 10"),
-        ({"protocol": "3.9"}, UnknownProtocolError, "3.9"),
+        ({"protocol": "9.7"}, UnknownProtocolError, "9.7"),
     ],
 )
 def test_bad_dicts_say_what_to_fix(change: dict[str, object], error: type, match: str) -> None:

@@ -3,6 +3,7 @@ nothing loaded at import time."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -43,12 +44,32 @@ def test_a_factory_object_can_be_injected() -> None:
         device.close()
 
 
-def test_importing_tuyaface_loads_no_plugins_and_no_click() -> None:
-    script = (
-        "import sys, tuyaface, tuyaface.plugins as client, tuyaface_codec.plugins as codec\n"
-        "import tuyaface_transport.plugins as transport\n"
-        "assert 'click' not in sys.modules, 'click imported'\n"
-        "assert client._default is None and codec._default is None\n"
-        "assert transport._default is None\n"
-    )
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+LOADED_ON_FIRST_USE = (
+    "tuyaface._legacy",
+    "tuyaface.aescipher",
+    "tuyaface.announce",
+    "tuyaface.discovery",
+    "tuyaface.simulator",
+    "tuyaface_transport.loopback",
+    "tuyaface_transport.udp",
+)
+
+
+def test_import_tuyaface_loads_only_what_devices_need() -> None:
+    script = f"""
+import sys, tuyaface, tuyaface_codec.plugins as codec, tuyaface_transport.plugins as transport
+early = [m for m in {LOADED_ON_FIRST_USE!r} if m in sys.modules]
+assert not early, early
+for module in ("click", "Crypto", "cffi", "importlib.metadata"):
+    assert module not in sys.modules, module
+assert codec._default is None and transport._default is None, "a manager at import time"
+device = tuyaface.Device("dev", "0123456789abcdef", "127.0.0.1", version="3.5")
+assert device.version == "3.5"
+assert "Crypto" not in sys.modules, "pycryptodome imported although cryptography is used"
+assert "importlib.metadata" not in sys.modules, "entry points scanned for a built-in"
+from tuyaface import SimulatedDevice, discover, set_status, Announcer, helper
+for name in tuyaface.__all__:
+    getattr(tuyaface, name)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "TUYAFACE_CRYPTO_BACKEND"}
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60, env=env)

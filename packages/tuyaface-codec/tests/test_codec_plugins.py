@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import codec_plugin_v99
 import pytest
 from codec_support import BUILTIN_VERSIONS, CountingBackend
-from vectors import frame_bytes, frame_key, frame_vectors, from_device, plaintext
 
 import tuyaface_codec
 from tuyaface_codec import (
@@ -121,21 +122,37 @@ def test_env_var_naming_a_missing_backend(monkeypatch: pytest.MonkeyPatch) -> No
         get_backend("nope")
 
 
-def test_without_cryptography_pycryptodome_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What a plain `pip install tuyaface-codec` (no [fast] extra) gets."""
-    monkeypatch.delenv("TUYAFACE_CRYPTO_BACKEND", raising=False)
-    for module in [m for m in sys.modules if m == "cryptography" or m.startswith("cryptography.")]:
-        monkeypatch.setitem(sys.modules, module, None)  # makes `import cryptography...` fail
-    monkeypatch.setitem(sys.modules, "cryptography", None)
-    monkeypatch.delitem(sys.modules, "tuyaface_codec.crypto._cryptography", raising=False)
-    use_plugin_manager(make_plugin_manager())
-    assert list(available_backends()) == ["pycryptodome"]
-    assert default_backend().name == "pycryptodome"
-    for vector in frame_vectors():
-        frame = get_protocol(vector["version"]).decode_frame(
-            frame_bytes(vector), key=frame_key(vector), from_device=from_device(vector)
-        )
-        assert frame.payload == plaintext(vector)
+def test_without_cryptography_pycryptodome_is_used() -> None:
+    """What a plain `pip install tuyaface-codec` (no [fast] extra) gets. A fresh process: the
+    built-in backends are imported with the codec."""
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+sys.modules["cryptography"] = None  # `import cryptography...` fails
+from tuyaface_codec import available_backends, default_backend, get_protocol
+from vectors import frame_bytes, frame_key, frame_vectors, from_device, plaintext
+assert list(available_backends()) == ["pycryptodome"], available_backends()
+assert default_backend().name == "pycryptodome"
+for vector in frame_vectors():
+    frame = get_protocol(vector["version"]).decode_frame(
+        frame_bytes(vector), key=frame_key(vector), from_device=from_device(vector)
+    )
+    assert frame.payload == plaintext(vector)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "TUYAFACE_CRYPTO_BACKEND"}
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60, env=env)
+
+
+def test_pycryptodome_is_not_imported_when_cryptography_is_used() -> None:
+    script = """
+import sys
+from tuyaface_codec import default_backend, get_protocol, Frame
+assert default_backend().name == "cryptography"
+get_protocol("3.5").encode_frame(Frame(1, 7, b"{}"), key=b"0123456789abcdef", iv=bytes(12))
+assert "Crypto" not in sys.modules and "cffi" not in sys.modules, "pycryptodome imported"
+"""
+    env = {k: v for k, v in os.environ.items() if k != "TUYAFACE_CRYPTO_BACKEND"}
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60, env=env)
 
 
 class FavouriteBackend(CountingBackend):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.metadata
+import subprocess
+import sys
 
+import pluggy
 import pytest
 
 import tuyaface_transport
@@ -32,8 +35,8 @@ def test_builtins_by_name() -> None:
 
 def test_builtins_are_registered_as_plugins() -> None:
     manager = make_plugin_manager(load_entry_points=False)
-    for name, module in BUILTIN_PLUGINS.items():
-        assert manager.get_plugin(name) is importlib.import_module(module)
+    for name, plugin in BUILTIN_PLUGINS.items():
+        assert manager.get_plugin(name) is plugin
 
 
 def test_unknown_name() -> None:
@@ -79,15 +82,38 @@ def test_disabled_builtin(monkeypatch: pytest.MonkeyPatch) -> None:
     assert transports(manager) == ["asyncio", "tcp"]
 
 
-def test_one_manager_with_the_codec_hooks() -> None:
-    codec_plugins = pytest.importorskip("tuyaface_codec.plugins")
-    manager = codec_plugins.make_plugin_manager(
-        hookspec_modules=[tuyaface_transport.hookspecs],
-        builtins=tuyaface_transport.BUILTIN_PLUGINS,
-        load_entry_points=False,
-    )
+def test_the_process_manager_is_shared_with_the_codec() -> None:
+    """Whichever package builds the process manager first, the other adopts it: a transport
+    registered through the codec is found here, and the codec's versions are in it."""
+    codec = pytest.importorskip("tuyaface_codec")
+    from tuyaface_transport import plugins
+
+    plugins.use_plugin_manager(None)  # both slots: a new shared manager on next use
+    try:
+        manager = plugins.default_plugin_manager()
+        assert codec.plugins.default_plugin_manager() is manager
+        codec.register(_Plugin(), name="custom")
+        assert get_transport("custom").name == "custom"
+        assert "3.3" in codec.protocols()
+    finally:
+        plugins.use_plugin_manager(None)
+
+
+def test_add_to_puts_the_transports_in_any_manager() -> None:
+    manager = tuyaface_transport.plugins.add_to(pluggy.PluginManager("tuyaface"))
     assert transports(manager) == ["asyncio", "loopback", "tcp"]
-    assert manager.hook.tuyaface_provide_protocols()
+    assert tuyaface_transport.plugins.add_to(manager) is manager  # again: no change
+
+
+def test_the_transport_alone_imports_no_codec() -> None:
+    script = (
+        "import sys, tuyaface_transport as t\n"
+        "assert t.get_transport('tcp').name == 'tcp'\n"
+        "assert 'tuyaface_codec' not in sys.modules\n"
+        "assert 'tuyaface_transport.loopback' not in sys.modules  # loaded on first use\n"
+        "assert t.get_transport('loopback').name == 'loopback'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
 
 
 def test_fixtures_are_not_a_pytest11_entry_point() -> None:

@@ -2,10 +2,13 @@
 
 `Device` (blocking) and `AsyncDevice` (asyncio) talk to one device each; `SimulatedDevice`
 is a device in software for tests and demos. Errors come from one tree rooted at
-`TuyaError`. Importing this package loads no plugins and no CLI.
+`TuyaError`. Importing this package loads what `Device` and `AsyncDevice` need, no CLI and
+no installed plugin (see `load_plugins`); the rest loads on first use.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from tuyaface_codec.errors import (
     CodecError,
@@ -21,18 +24,59 @@ from tuyaface_codec.errors import (
     UnknownProtocolError,
 )
 
-from . import aescipher, const, helper
 from ._dpcache import MAX_CACHED_DPS
-from ._legacy import set_state, set_status, status
-from .announce import Announcer
 from .async_device import AsyncDevice, EventStream
 from .backoff import Backoff
 from .device import Device
-from .discovery import DiscoveredDevice, Scanner, ScanOptions, discover, discover_iter
 from .events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
-from .plugins import make_plugin_manager
+from .plugins import UnknownTransportError, load_plugins, make_plugin_manager, register
 from .session import Role, Session
-from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
+
+if TYPE_CHECKING:
+    from . import aescipher, const, helper
+    from ._legacy import set_state, set_status, status
+    from .announce import Announcer
+    from .discovery import DiscoveredDevice, Scanner, ScanOptions, discover, discover_iter
+    from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
+
+# Loaded on first use, so `import tuyaface` loads only what Device and AsyncDevice need:
+# public name -> (module, attribute; None for the module itself).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "aescipher": (".aescipher", None),
+    "const": (".const", None),
+    "helper": (".helper", None),
+    "set_state": ("._legacy", "set_state"),
+    "set_status": ("._legacy", "set_status"),
+    "status": ("._legacy", "status"),
+    "Announcer": (".announce", "Announcer"),
+    "DiscoveredDevice": (".discovery", "DiscoveredDevice"),
+    "Scanner": (".discovery", "Scanner"),
+    "ScanOptions": (".discovery", "ScanOptions"),
+    "discover": (".discovery", "discover"),
+    "discover_iter": (".discovery", "discover_iter"),
+    "SimulatedDevice": (".simulator", "SimulatedDevice"),
+    "SimulatorServer": (".simulator", "SimulatorServer"),
+    "SimulatorThread": (".simulator", "SimulatorThread"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The lazily loaded public names (PEP 562)."""
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'tuyaface' has no attribute {name!r}") from None
+    import importlib
+
+    module = importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "2.0.0"  # the release version: the build backend reads it from here
 
@@ -68,12 +112,15 @@ __all__ = [
     "Timeout",
     "TuyaError",
     "UnknownProtocolError",
+    "UnknownTransportError",
     "aescipher",
     "const",
     "discover",
     "discover_iter",
     "helper",
+    "load_plugins",
     "make_plugin_manager",
+    "register",
     "set_state",
     "set_status",
     "status",

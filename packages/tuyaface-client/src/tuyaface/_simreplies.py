@@ -14,6 +14,7 @@ from tuyaface_codec import (
     PayloadError,
     Protocol,
     RequestKind,
+    UnknownProtocolError,
     extract_dps,
     parse_json_object,
 )
@@ -68,7 +69,13 @@ _REPORTS: dict[int, Reports] = {
 
 def reports_for(protocol: Protocol) -> Reports:
     """How a device speaking `protocol` words its reports."""
-    return _REPORTS[protocol.command_for(RequestKind.STATUS)]
+    try:
+        return _REPORTS[protocol.command_for(RequestKind.STATUS)]
+    except KeyError:
+        raise UnknownProtocolError(
+            f"the simulator cannot speak protocol {protocol.version!r}: its status command "
+            "is neither DP_QUERY nor DP_QUERY_NEW"
+        ) from None
 
 
 def request_dps(payload: bytes) -> dict[str, Any]:

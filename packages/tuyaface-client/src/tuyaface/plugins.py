@@ -1,133 +1,137 @@
-"""The client's plugin manager: protocol versions and transports, built-ins and outside
-plugins registered the same way (docs/design.md §4). Nothing loads at import time."""
+"""The client's view of the one plugin registry (docs/design.md §4): the process-wide
+pluggy manager shared by tuyaface-codec and tuyaface-transport, holding both packages'
+hookspecs and built-ins and, once loaded, the installed plugins (entry point group
+`tuyaface`). Devices, the simulator, discovery, the 1.x API and the CLI all ask it, so a
+plugin registered at run time is seen by every one of them.
+
+Built-ins answer without the entry-point scan. The scan runs once: on the first name the
+built-ins do not know or the first listing of every name (never on a running event loop:
+there a miss says to `await load_plugins()`), or when `load_plugins()` is awaited.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+import asyncio
+from typing import TYPE_CHECKING
 
 import pluggy
 
-from tuyaface_codec import (
-    LocalProtocolError,
-    Protocol,
-    UnknownProtocolError,
-    default_backend,
-    get_protocol,
-)
+from tuyaface_codec import LocalProtocolError, Protocol, get_protocol, protocols
 from tuyaface_codec import plugins as codec_plugins
-from tuyaface_codec.crypto.select import BACKEND_ENV
+from tuyaface_transport import UnknownTransportError as _TransportLookupError
+from tuyaface_transport import get_transport, transports
+from tuyaface_transport import plugins as transport_plugins
 
 if TYPE_CHECKING:
     from tuyaface_transport import TransportFactory
 
 __all__ = [
+    "UnknownTransportError",
     "default_plugin_manager",
+    "load_plugins",
     "make_plugin_manager",
+    "protocol_versions",
+    "register",
     "resolve_protocol",
     "resolve_transport",
+    "transport_names",
+    "unregister",
     "use_plugin_manager",
 ]
 
-T = TypeVar("T")
 
-_default: pluggy.PluginManager | None = None
-_memo: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
+class UnknownTransportError(LocalProtocolError, _TransportLookupError):
+    """No transport plugin of that name: a TuyaError (a LocalProtocolError, as it was) and
+    the transport package's UnknownTransportError (a LookupError), which it wraps."""
 
 
 def make_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
-    """A new manager holding the codec's and the transport's hooks, the built-in versions
-    ("v31" ... "v35", "crypto") and transports ("tcp", "asyncio", "loopback"), and the
-    `tuyaface` entry points. Names in $TUYAFACE_DISABLE_PLUGINS (comma separated) are
-    blocked."""
-    import tuyaface_transport
-    from tuyaface_transport import hookspecs as transport_hookspecs
-
-    return codec_plugins.make_plugin_manager(
-        hookspec_modules=[transport_hookspecs],
-        builtins=tuyaface_transport.BUILTIN_PLUGINS,
-        load_entry_points=load_entry_points,
-    )
+    """A new manager (not the process one) holding the codec's and the transport's hooks and
+    built-ins ("v31" ... "v35", "crypto", "tcp", "asyncio", "loopback") and, unless
+    `load_entry_points` is false, the installed plugins. Names in $TUYAFACE_DISABLE_PLUGINS
+    (comma separated) are blocked."""
+    manager = transport_plugins.add_to(codec_plugins.add_to(codec_plugins.new_manager()))
+    if load_entry_points:
+        codec_plugins.scan_entry_points(manager)
+    return manager
 
 
 def default_plugin_manager() -> pluggy.PluginManager:
-    """The client's process-wide manager, built on first use."""
-    global _default
-    if _default is None:
-        _default = make_plugin_manager()
-    return _default
+    """The process-wide manager (the codec's and the transport's), built on first use."""
+    codec_plugins.default_plugin_manager()
+    return transport_plugins.default_plugin_manager()  # adopts the codec's: the same one
 
 
 def use_plugin_manager(manager: pluggy.PluginManager | None) -> None:
-    """Make `manager` the client's process-wide one (None: build a fresh one on next use)."""
-    global _default
-    _default = manager
+    """Make `manager` the process-wide one (None: a new one on next use)."""
+    codec_plugins.use_plugin_manager(manager)
+    transport_plugins.use_plugin_manager(manager)
+
+
+def register(plugin: object, name: str | None = None) -> str | None:
+    """Register a plugin in the process-wide manager; every part of tuyaface sees it. A
+    plugin implementing an unknown (misspelled) hook is refused with PluginValidationError."""
+    default_plugin_manager()
+    return codec_plugins.register(plugin, name)
+
+
+def unregister(name: str) -> None:
+    """Remove the plugin registered as `name` from the process-wide manager."""
+    default_plugin_manager().unregister(name=name)
+
+
+async def load_plugins() -> pluggy.PluginManager:
+    """Load the installed plugins (entry point group `tuyaface`) into the process-wide
+    manager, in the loop's default executor: the scan reads files and imports modules, so an
+    asyncio application (Home Assistant, ...) awaits this once at start-up instead of having
+    it block the loop. Raises PluginValidationError for a plugin with a misspelled hook."""
+    manager = default_plugin_manager()
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, codec_plugins.scan_entry_points, manager)
+
+
+def protocol_versions(plugin_manager: pluggy.PluginManager | None = None) -> list[str]:
+    """Every registered protocol version, sorted (the installed plugins loaded first)."""
+    return protocols(plugin_manager or default_plugin_manager())
+
+
+def transport_names(plugin_manager: pluggy.PluginManager | None = None) -> list[str]:
+    """Every registered transport, sorted (the installed plugins loaded first)."""
+    manager = plugin_manager or default_plugin_manager()
+    if codec_plugins.can_scan(manager):
+        codec_plugins.scan_entry_points(manager)
+    return transports(manager)
 
 
 def resolve_protocol(
     version: str | Protocol, plugin_manager: pluggy.PluginManager | None = None
 ) -> Protocol:
-    """The `Protocol` for a version tag such as "3.3" (a `Protocol` is returned as it is).
-
-    With `plugin_manager`, the versions registered there; else the codec's registry.
-    """
+    """The `Protocol` for a version tag such as "3.3" (a `Protocol` is returned as it is);
+    UnknownProtocolError if no plugin provides it."""
     if isinstance(version, Protocol):
         return version
-    manager = plugin_manager or codec_plugins.default_plugin_manager()
-    backends = codec_plugins.default_plugin_manager().hook.tuyaface_provide_crypto_backends
-    hooks = (manager.hook.tuyaface_provide_protocols, backends)
-    if plugin_manager is None:
-        return _remembered("protocol", version, manager, hooks, lambda: get_protocol(version))
-    return _remembered("protocol", version, manager, hooks, lambda: _provided(manager, version))
-
-
-def _provided(manager: pluggy.PluginManager, version: str) -> Protocol:
-    for provided in manager.hook.tuyaface_provide_protocols():
-        for protocol in provided:
-            if isinstance(protocol, Protocol) and protocol.version == version:
-                return protocol.with_crypto(default_backend())
-    raise UnknownProtocolError(
-        f"unknown protocol version {version!r}: use '3.1' ... '3.5', and check that its "
-        "plugin is not blocked by $TUYAFACE_DISABLE_PLUGINS"
-    )
-
-
-def _remembered(
-    kind: str,
-    name: str,
-    manager: pluggy.PluginManager,
-    hooks: tuple[Any, ...],
-    look_up: Callable[[], T],
-) -> T:
-    """`look_up()`, or its earlier result while nothing it depends on changed: the same
-    manager, the same plugins answering `hooks` (compared by identity), the same
-    $TUYAFACE_CRYPTO_BACKEND. Each lookup calls plugin hooks and copies the protocol: about
-    half the cost of creating a device, and a copy per device with thousands of them."""
-    state = (manager, *(hook.get_hookimpls() for hook in hooks), os.environ.get(BACKEND_ENV))
-    known = _memo.get((kind, name))
-    if known is not None and known[0] == state:
-        result: T = known[1]
-        return result
-    result = look_up()
-    _memo[(kind, name)] = (state, result)
-    return result
+    return get_protocol(version, plugin_manager=plugin_manager or default_plugin_manager())
 
 
 def resolve_transport(
     transport: str | TransportFactory, plugin_manager: pluggy.PluginManager | None = None
 ) -> TransportFactory:
     """A transport factory by plugin name ("tcp", "asyncio", "loopback"), or the factory
-    object given."""
+    object given; UnknownTransportError if no plugin provides it."""
     if not isinstance(transport, str):
         return transport
-    from tuyaface_transport import UnknownTransportError, get_transport
-
     manager = plugin_manager or default_plugin_manager()
-    hooks = (manager.hook.tuyaface_provide_transports,)
     try:
-        return _remembered(
-            "transport", transport, manager, hooks, lambda: get_transport(transport, manager)
-        )
-    except UnknownTransportError as exc:
-        raise LocalProtocolError(str(exc)) from None
+        found = codec_plugins.find(manager, lambda m: _transport_or_none(transport, m))
+        return found or get_transport(transport, manager)
+    except _TransportLookupError as exc:
+        raise UnknownTransportError(f"{exc}{codec_plugins.not_found_hint(manager)}") from None
+
+
+def _transport_or_none(name: str, manager: pluggy.PluginManager) -> TransportFactory | None:
+    try:
+        return get_transport(name, manager)
+    except _TransportLookupError:
+        return None
+
+

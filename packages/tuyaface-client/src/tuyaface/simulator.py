@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import attrs
+import pluggy
 
 from tuyaface_codec import (
     CodecError,
@@ -106,6 +107,8 @@ class SimulatedDevice:
     - `answering`: False reads and ignores everything (a wedged device; the socket stays up).
     - `error_text`: answer status queries and controls with this text and retcode 1.
     - `idle_timeout`: close a connection silent this long (None: never).
+    - `plugin_manager`: where `version` and `serve(transport=...)` are looked up (default:
+      the process-wide registry).
 
     Counters for tests: `connections` (served), `refused` (turned away because one client
     was already connected), `requests` (the frames it answered, decoded, most recent last).
@@ -124,6 +127,9 @@ class SimulatedDevice:
     idle_timeout: float | None = attrs.field(default=DEFAULT_IDLE_TIMEOUT, kw_only=True)
     random_bytes: Callable[[int], bytes] = attrs.field(default=os.urandom, kw_only=True, repr=False)
     wall_time: Callable[[], float] = attrs.field(default=time.time, kw_only=True, repr=False)
+    plugin_manager: pluggy.PluginManager | None = attrs.field(
+        default=None, kw_only=True, repr=False
+    )
 
     protocol: Protocol = attrs.field(init=False, repr=False)
     connections: int = attrs.field(default=0, init=False)
@@ -135,7 +141,7 @@ class SimulatedDevice:
     _active: _Connection | None = attrs.field(default=None, init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.protocol = resolve_protocol(self.version)
+        self.protocol = resolve_protocol(self.version, self.plugin_manager)
         self._reports = reports_for(self.protocol)
 
     @property
@@ -157,7 +163,7 @@ class SimulatedDevice:
         """Listen on (host, port) (port 0: the OS or the loopback picks one) until the
         block ends. `transport="loopback"` serves in memory, where `faults` (a loopback
         `FaultPlan`) act on what the device writes; `host` is then just a name."""
-        factory = resolve_transport(transport)
+        factory = resolve_transport(transport, self.plugin_manager)
         try:
             server = await self._listen(factory, host, port, faults)
         except OSError as exc:

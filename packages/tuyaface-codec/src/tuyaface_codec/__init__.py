@@ -25,6 +25,7 @@ from .errors import (
     RemoteProtocolError,
     Timeout,
     TuyaError,
+    UnknownBackendError,
     UnknownProtocolError,
 )
 from .frame import Frame
@@ -63,6 +64,7 @@ __all__ = [
     "RequestKind",
     "Timeout",
     "TuyaError",
+    "UnknownBackendError",
     "UnknownProtocolError",
     "available_backends",
     "decode_broadcast",

@@ -18,6 +18,7 @@ __all__ = [
     "RemoteProtocolError",
     "Timeout",
     "TuyaError",
+    "UnknownBackendError",
     "UnknownProtocolError",
 ]
 
@@ -88,3 +89,7 @@ class DeviceBusyError(NetworkError):
 
 class Timeout(NetworkError, TimeoutError):
     """No answer within the time allowed."""
+
+
+class UnknownBackendError(UnknownProtocolError):
+    """No crypto backend plugin of that name (an UnknownProtocolError, as it always was)."""

@@ -6,6 +6,8 @@ with `connect`, `aconnect` and `start_server`. Nothing here knows about Tuya.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._closing import AsyncClosing, Closing
 from .aio import AsyncioServer, AsyncioTransport
 from .blocking import TcpTransport
@@ -20,15 +22,44 @@ from .errors import (
 )
 from .hookspecs import hookimpl, hookspec
 from .interfaces import AsyncServer, AsyncTransport, Handler, Transport, TransportFactory
-from .loopback import (
-    AsyncLoopbackTransport,
-    FaultPlan,
-    LoopbackListener,
-    LoopbackTransport,
-    loopback_pair,
-)
-from .plugins import BUILTIN_PLUGINS, get_transport, make_plugin_manager, transports
-from .udp import DatagramListener, local_address_facing, open_datagram_listener
+from .plugins import BUILTIN_PLUGINS, get_transport, make_plugin_manager, register, transports
+
+if TYPE_CHECKING:
+    from .loopback import (
+        AsyncLoopbackTransport,
+        FaultPlan,
+        LoopbackListener,
+        LoopbackTransport,
+        loopback_pair,
+    )
+    from .udp import DatagramListener, local_address_facing, open_datagram_listener
+
+# Loaded on first use (the client's Device and AsyncDevice need neither): name -> module.
+_LAZY = {
+    "AsyncLoopbackTransport": ".loopback",
+    "FaultPlan": ".loopback",
+    "LoopbackListener": ".loopback",
+    "LoopbackTransport": ".loopback",
+    "loopback_pair": ".loopback",
+    "DatagramListener": ".udp",
+    "local_address_facing": ".udp",
+    "open_datagram_listener": ".udp",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The lazily loaded public names (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tuyaface_transport' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 __version__ = "2.0.0"  # the release version: the build backend reads it from here
 
@@ -64,5 +95,6 @@ __all__ = [
     "loopback_pair",
     "make_plugin_manager",
     "open_datagram_listener",
+    "register",
     "transports",
 ]

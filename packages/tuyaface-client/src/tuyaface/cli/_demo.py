@@ -7,10 +7,8 @@ from typing import Any
 
 import click
 
-from ..device import Device
-from ..simulator import SimulatedDevice
 from ._group import json_option, main, output
-from ._options import VERSIONS
+from ._options import VersionChoice
 
 __all__ = ["demo"]
 
@@ -23,7 +21,7 @@ PUSH_WAIT = 2.0
 @click.option(
     "--version",
     "versions",
-    type=click.Choice(VERSIONS),
+    type=VersionChoice(),
     multiple=True,
     default=("3.3", "3.5"),
     show_default=True,
@@ -37,6 +35,9 @@ def demo(versions: tuple[str, ...], as_json: bool) -> None:
 
 
 def _demo_one(version: str, as_json: bool) -> None:
+    from ..device import Device
+    from ..simulator import SimulatedDevice  # loaded by this command only
+
     simulator = SimulatedDevice(DEMO_ID, DEMO_KEY, version=version, dps={"1": False, "2": 50})
     with simulator.serve_in_thread(transport="tcp") as server:
 

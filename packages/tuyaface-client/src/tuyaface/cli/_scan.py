@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import TYPE_CHECKING
 
 import click
 
 from tuyaface_codec.errors import NetworkError
 
-from ..discovery import (
-    BROADCAST_PORTS,
-    LAN_BROADCAST,
-    REPLY_PORT,
-    DiscoveredDevice,
-    Scanner,
-    ScanOptions,
-)
+from ..discovery._options import BROADCAST_PORTS, LAN_BROADCAST, REPLY_PORT, ScanOptions
 from ._errors import ConfigError
 from ._group import emit_json, json_option, main
 from ._show import table
 from ._text import say
+
+if TYPE_CHECKING:
+    from ..discovery import DiscoveredDevice
 
 __all__ = ["scan"]
 
@@ -104,6 +101,8 @@ async def _scan(
     count: int | None,
     found: list[DiscoveredDevice],
 ) -> None:
+    from ..discovery import Scanner  # loaded by this command only
+
     scanner = Scanner(options)
     try:
         await scanner.open()

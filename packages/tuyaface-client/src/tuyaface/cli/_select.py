@@ -13,9 +13,10 @@ import click
 from .._core import DEFAULT_PORT, DEFAULT_TIMEOUT
 from ..async_device import AsyncDevice
 from ..device import Device
+from ..plugins import protocol_versions
 from ._errors import ConfigError
 from ._inventory import DEVICES_ENV, Inventory, inventory_path
-from ._options import VERSIONS, DpIdsParam
+from ._options import DpIdsParam, VersionChoice, known_version
 
 __all__ = ["KEY_ENV", "Selection", "Target", "device_options"]
 
@@ -162,10 +163,10 @@ def _key(dev_id: str, key: str | None) -> str:
 
 def _version(dev_id: str, version: str | None) -> str:
     tag = _required(dev_id, "protocol version", version, "--version 3.1 ... 3.5")
-    if tag not in VERSIONS:
+    if not known_version(tag):
         raise ConfigError(
             f"device {dev_id} has protocol version {tag!r}; tuyaface speaks "
-            f"{', '.join(VERSIONS)}: pass --version"
+            f"{', '.join(protocol_versions())}: pass --version"
         )
     return tag
 
@@ -182,7 +183,7 @@ _OPTIONS = (
         "command lines).",
     ),
     click.option("--ip", help="The device's IP address."),
-    click.option("--version", type=click.Choice(VERSIONS), help="The protocol version."),
+    click.option("--version", type=VersionChoice(), help="The protocol version."),
     click.option(
         "--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
         help="The device's TCP port.",

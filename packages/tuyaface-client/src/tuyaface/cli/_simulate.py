@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..announce import Announcer
-from ..simulator import SimulatedDevice, SimulatorServer
 from ._group import json_option, main, output
-from ._options import VERSIONS, DpsParam
+from ._options import DpsParam, VersionChoice
+
+if TYPE_CHECKING:
+    from ..announce import Announcer
+    from ..simulator import SimulatedDevice, SimulatorServer
 
 __all__ = ["simulate"]
 
 
 @main.command()
-@click.option("--version", "version", type=click.Choice(VERSIONS), default="3.3", show_default=True)
+@click.option("--version", "version", type=VersionChoice(), default="3.3", show_default=True)
 @click.option("--id", "dev_id", default="tuyafacesim000000001", show_default=True)
 @click.option(
     "--key", default="0123456789abcdef", show_default=True, help="16-character local key."
@@ -49,6 +51,8 @@ def simulate(
     as_json: bool,
 ) -> None:
     """Run a simulated device and print where it listens (Ctrl-C stops it)."""
+    from ..simulator import SimulatedDevice  # loaded by this command only
+
     device = SimulatedDevice(dev_id, key, version=version, dps=dps, device22=device22)
     target = None if announce is None else _address(announce, device)
     with contextlib.suppress(KeyboardInterrupt):
@@ -71,6 +75,8 @@ def _announcer(
     info = {"gwId": device.dev_id, "productKey": "tuyafacesimulated", "active": 2}
     if server.host not in ("0.0.0.0", "::"):
         info["ip"] = server.host
+    from ..announce import Announcer
+
     return Announcer(device.protocol, info, target=target, interval=interval, host=server.host)
 
 

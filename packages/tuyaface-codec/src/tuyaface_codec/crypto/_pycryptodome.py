@@ -1,11 +1,10 @@
-"""AES through pycryptodome, the required default backend."""
+"""AES through pycryptodome, the backend always installed. pycryptodome itself (and cffi,
+which it loads when present) is imported on first use, so choosing cryptography never loads it."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
-
-from Crypto.Cipher import AES
 
 from ..errors import IntegrityError
 from .backend import partial_block_error
@@ -15,10 +14,17 @@ __all__ = ["PycryptodomeBackend"]
 _TAG_SIZE = 16
 
 
+@functools.cache
+def _aes() -> Any:
+    from Crypto.Cipher import AES
+
+    return AES
+
+
 @functools.lru_cache(maxsize=512)
 def _ecb(key: bytes) -> Any:
     # ECB keeps no state between calls, so one cipher object per key is reused.
-    return AES.new(key, AES.MODE_ECB)
+    return _aes().new(key, _aes().MODE_ECB)
 
 
 class PycryptodomeBackend:
@@ -38,7 +44,7 @@ class PycryptodomeBackend:
         return bytes(_ecb(key).decrypt(data))
 
     def gcm_encrypt(self, key: bytes, iv: bytes, plaintext: bytes, aad: bytes | None) -> bytes:
-        cipher = AES.new(key, AES.MODE_GCM, nonce=iv, mac_len=_TAG_SIZE)
+        cipher = _aes().new(key, _aes().MODE_GCM, nonce=iv, mac_len=_TAG_SIZE)
         if aad:
             cipher.update(aad)
         ciphertext, tag = cipher.encrypt_and_digest(plaintext)
@@ -47,7 +53,7 @@ class PycryptodomeBackend:
     def gcm_decrypt(self, key: bytes, iv: bytes, sealed: bytes, aad: bytes | None) -> bytes:
         if len(sealed) < _TAG_SIZE:
             raise IntegrityError("GCM data shorter than its tag")
-        cipher = AES.new(key, AES.MODE_GCM, nonce=iv, mac_len=_TAG_SIZE)
+        cipher = _aes().new(key, _aes().MODE_GCM, nonce=iv, mac_len=_TAG_SIZE)
         if aad:
             cipher.update(aad)
         try:

@@ -3,42 +3,62 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from ..errors import UnknownProtocolError
+from ..errors import UnknownBackendError
 from .backend import CryptoBackend
+
+if TYPE_CHECKING:
+    import pluggy
 
 __all__ = ["available_backends", "default_backend", "get_backend"]
 
 BACKEND_ENV = "TUYAFACE_CRYPTO_BACKEND"
 
 
-def available_backends() -> dict[str, CryptoBackend]:
-    """Backends provided by the registered plugins, by name, best first."""
-    from ..plugins import default_plugin_manager
+def _manager(plugin_manager: pluggy.PluginManager | None) -> pluggy.PluginManager:
+    from ..plugins import default_plugin_manager  # the plugins import this module
 
-    found: list[CryptoBackend] = []
-    for provided in default_plugin_manager().hook.tuyaface_provide_crypto_backends():
-        found.extend(provided)
+    return plugin_manager or default_plugin_manager()
+
+
+def _provided(manager: pluggy.PluginManager) -> dict[str, CryptoBackend]:
+    found = [b for provided in manager.hook.tuyaface_provide_crypto_backends() for b in provided]
     found.sort(key=lambda backend: backend.priority, reverse=True)
     return {backend.name: backend for backend in found}
 
 
-def get_backend(name: str) -> CryptoBackend:
-    """The backend called `name`; UnknownProtocolError if no plugin provides it."""
-    try:
-        return available_backends()[name]
-    except KeyError:
-        raise UnknownProtocolError(
-            f"no crypto backend {name!r}; installed: {sorted(available_backends())}"
-        ) from None
+def available_backends(
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> dict[str, CryptoBackend]:
+    """Backends provided by the registered plugins, by name, best first (the built-ins and the
+    plugins loaded so far: `plugins.scan_entry_points` loads the installed ones)."""
+    return _provided(_manager(plugin_manager))
 
 
-def default_backend() -> CryptoBackend:
-    """$TUYAFACE_CRYPTO_BACKEND if set, else the highest-priority backend installed."""
+def get_backend(name: str, plugin_manager: pluggy.PluginManager | None = None) -> CryptoBackend:
+    """The backend called `name`; UnknownBackendError (a LookupError) if no plugin has it."""
+    from ..plugins import find, not_found_hint
+
+    manager = _manager(plugin_manager)
+    backend = find(manager, lambda m: _provided(m).get(name))
+    if backend is None:
+        raise UnknownBackendError(
+            f"no crypto backend {name!r}; installed: {sorted(_provided(manager))}"
+            + not_found_hint(manager)
+        )
+    return backend
+
+
+def default_backend(plugin_manager: pluggy.PluginManager | None = None) -> CryptoBackend:
+    """$TUYAFACE_CRYPTO_BACKEND if set, else the highest-priority backend registered."""
     wanted = os.environ.get(BACKEND_ENV)
     if wanted:
-        return get_backend(wanted)
-    backends = available_backends()
-    if not backends:
-        raise UnknownProtocolError("no crypto backend installed: install pycryptodome")
-    return max(backends.values(), key=lambda backend: backend.priority)
+        return get_backend(wanted, plugin_manager)
+    manager = _manager(plugin_manager)
+    found: list[CryptoBackend] = [
+        b for provided in manager.hook.tuyaface_provide_crypto_backends() for b in provided
+    ]
+    if not found:
+        raise UnknownBackendError("no crypto backend installed: install pycryptodome")
+    return max(found, key=lambda backend: backend.priority)
