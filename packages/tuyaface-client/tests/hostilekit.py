@@ -92,14 +92,17 @@ class Conn:
 
     async def next_frame(self, timeout: float = _HOLD) -> Frame | None:
         """The next client frame (None at end of stream or after `timeout`)."""
+        data = b""  # first the frames already buffered (they may need a new key)
         while not self._frames:
-            data = await self.receive(timeout)
-            if not data:
-                return None
             try:
                 self._frames.extend(self._decoder.feed(data, limit=1))
             except CodecError:
-                continue
+                pass
+            if self._frames:
+                break
+            data = await self.receive(timeout)
+            if not data:
+                return None
         return self._frames.pop(0)
 
     async def next_request(self, timeout: float = _HOLD) -> Frame | None:

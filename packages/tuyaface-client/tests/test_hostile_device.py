@@ -35,6 +35,7 @@ from tuyaface._legacy import close_connection
 from tuyaface.cli import main as cli_main
 
 TIMEOUT = 0.5  # every client's reply timeout here
+SETTLE = 0.2  # seconds an AsyncDevice gets to notice that the device reset the connection
 FD_SLACK = 4  # descriptors a batch may leave behind (the runtime's own, lazily opened)
 FLOOD_PEAK = 64 * 1024 * 1024  # bytes tracemalloc may see at peak during the flood cases
 MAX_CONNECTIONS = 20  # a client that reconnects more than this during one case hammers
@@ -158,6 +159,9 @@ async def _async_case(thread: LoopThread, server: HostileDevice, version: str) -
     try:
         hostile = await _atimed(getattr(device, server.case.call))
         await thread.acall(server.behave())
+        # AsyncDevice notices a dropped connection in the background; a call racing the
+        # reset fails instead (test_async_call_racing_a_reset): give it that moment.
+        await asyncio.sleep(SETTLE)
         honest = await _atimed(device.status)
     finally:
         await device.aclose()
