@@ -325,8 +325,9 @@ class HostileDevice:
     honest: bool = False
     connections: int = 0
     errors: list[str] = attrs.field(factory=list)  # the kit's own failures, for the test
-    _server: AsyncServer | LoopbackListener | None = None
-    _hostile: dict[Conn, asyncio.Task[None]] = attrs.field(factory=dict)
+    _server: AsyncServer | LoopbackListener | None = attrs.field(default=None, init=False)
+    _hostile: dict[Conn, asyncio.Task[None]] = attrs.field(factory=dict, init=False)
+    _behaving: dict[Conn, asyncio.Task[None]] = attrs.field(factory=dict, init=False)
 
     @property
     def protocol(self) -> Protocol:
@@ -372,6 +373,12 @@ class HostileDevice:
                 conn.abort()
                 task.cancel()
 
+    async def reset_all(self) -> None:
+        """Reset every connection, honest ones too (a device reboot between two calls)."""
+        for conn, task in list(self._hostile.items()) + list(self._behaving.items()):
+            conn.abort()
+            task.cancel()
+
     async def _handle(self, transport: AsyncTransport) -> None:
         self.connections += 1
         conn = Conn(transport, self.protocol)
@@ -379,6 +386,7 @@ class HostileDevice:
         assert task is not None
         try:
             if self.honest:
+                self._behaving[conn] = task
                 if await conn.handshake():
                     await conn.serve_honestly()
                 return
@@ -393,6 +401,7 @@ class HostileDevice:
             self.errors.append(f"{type(exc).__name__}: {exc}")
         finally:
             self._hostile.pop(conn, None)
+            self._behaving.pop(conn, None)
             conn.abort()
 
 
