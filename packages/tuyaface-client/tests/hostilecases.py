@@ -292,7 +292,7 @@ async def unreadable_push_flood(conn: Conn) -> None:
     """Pushes whose payload is not JSON, without end."""
     if not await conn.handshake():
         return
-    for n in range(_PUSHES):
+    for _ in range(_PUSHES):
         seqno = 0 if conn.protocol.device_echoes_seqno else None
         if not await conn.send(conn.frame(Command.STATUS, b"\xff not json", seqno=seqno)):
             return
@@ -383,9 +383,7 @@ async def handshake_twice(conn: Conn) -> None:
         return
     first = os.urandom(handshake.NONCE_SIZE)
     second = os.urandom(handshake.NONCE_SIZE)
-    await conn.send(
-        conn.handshake_response(start, first) + conn.handshake_response(start, second)
-    )
+    await conn.send(conn.handshake_response(start, first) + conn.handshake_response(start, second))
 
 
 CASES: tuple[Case, ...] = (

@@ -81,7 +81,8 @@ class Raw:
             data += chunk
         answer = self.protocol.decode_frame(data, key=LOCAL_KEY, from_device=True)
         remote = handshake.read_response(answer.payload, LOCAL_KEY, nonce)
-        self.send(self.frame(Command.SESS_KEY_NEG_FINISH, handshake.finish_payload(LOCAL_KEY, remote)))
+        finish = handshake.finish_payload(LOCAL_KEY, remote)
+        self.send(self.frame(Command.SESS_KEY_NEG_FINISH, finish))
         self.key = self.protocol.session_key(LOCAL_KEY, nonce, remote)
 
     def close(self) -> None:

@@ -7,8 +7,9 @@ again the next call on the same client works. Per batch: file descriptors come b
 Coverage: `Device` and `AsyncDevice` get every case on every version it applies to, over
 TCP on 127.0.0.1 (one batch per driver and version, the cases in parallel), and over the
 loopback transport on 3.3 and 3.5 (without the endless floods: an in-memory connection
-has no backpressure, so the device's writes never wait and only fill memory). The 1.x `status(device_dict)` gets `LEGACY_CASES` and
-the CLI (in process, `CliRunner`, one at a time) `CLI_CASES`, on every version.
+has no backpressure, so the device's writes never wait and only fill memory). The 1.x
+`status(device_dict)` gets `LEGACY_CASES` and the CLI (in process, `CliRunner`, one at a
+time) `CLI_CASES`, on every version.
 """
 
 from __future__ import annotations
@@ -272,9 +273,7 @@ def check(case: Case, outcome: Outcome) -> None:
     assert outcome.connections <= MAX_CONNECTIONS, f"{outcome.connections} connections"
 
 
-def _params(
-    apis: tuple[str, ...], names: tuple[str, ...] | None = None
-) -> list[Any]:
+def _params(apis: tuple[str, ...], names: tuple[str, ...] | None = None) -> list[Any]:
     return [
         pytest.param(api, version, case.name, id=f"{api}-{version}-{case.name}")
         for api in apis
