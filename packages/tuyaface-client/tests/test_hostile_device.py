@@ -47,7 +47,7 @@ from tuyaface.cli import main as cli_main
 TIMEOUT = 0.5  # every client's reply timeout here
 SETTLE = 0.2  # seconds an AsyncDevice gets to notice that the device reset the connection
 FD_SLACK = 4  # descriptors a batch may leave behind (the runtime's own, lazily opened)
-FLOOD_PEAK = 64 * 1024 * 1024  # bytes tracemalloc may see at peak during the flood cases
+FLOOD_PEAK = 32 * 1024 * 1024  # bytes tracemalloc may see at peak during the flood cases
 MAX_CONNECTIONS = 20  # a client that reconnects more than this during one case hammers
 DOCUMENTED_EXITS = {0, 2, 3, 4, 5, 6, 7}
 ENDLESS = ("garbage_stream", "push_flood", "unreadable_push_flood")
