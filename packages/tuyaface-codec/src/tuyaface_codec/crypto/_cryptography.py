@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
@@ -19,16 +18,19 @@ _TAG_SIZE = 16
 
 
 @functools.lru_cache(maxsize=512)
-def _ecb_updates(
-    key: bytes, _thread: int
-) -> tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]:
+def _ecb_updates(key: bytes) -> tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]:
     # ECB is stateless between whole blocks, so one encryptor and one decryptor per key
     # serve every call through update() and are never finalized. A partial block would stay
     # buffered in the shared context and shift every later call, hence the length checks.
-    # A context refuses a second thread while one is inside it ("Already borrowed"), so
-    # each thread has its own (`_thread`: a live thread's id, unique among live threads).
     cipher = Cipher(algorithms.AES(key), modes.ECB())
     return cipher.encryptor().update, cipher.decryptor().update
+
+
+def _own_cipher(key: bytes) -> Cipher[modes.ECB]:
+    """For a call that finds the shared context busy: a context refuses a second thread
+    while one is inside it (RuntimeError "Already borrowed", raised before any state
+    changes), so that call gets a context of its own."""
+    return Cipher(algorithms.AES(key), modes.ECB())
 
 
 @functools.lru_cache(maxsize=512)
@@ -45,12 +47,18 @@ class CryptographyBackend:
     def ecb_encrypt(self, key: bytes, data: bytes) -> bytes:
         if len(data) % 16:
             raise partial_block_error(data)
-        return _ecb_updates(key, threading.get_ident())[0](data)
+        try:
+            return _ecb_updates(key)[0](data)
+        except RuntimeError:  # another thread is inside the shared context right now
+            return _own_cipher(key).encryptor().update(data)
 
     def ecb_decrypt(self, key: bytes, data: bytes) -> bytes:
         if len(data) % 16:
             raise partial_block_error(data)
-        return _ecb_updates(key, threading.get_ident())[1](data)
+        try:
+            return _ecb_updates(key)[1](data)
+        except RuntimeError:  # another thread is inside the shared context right now
+            return _own_cipher(key).decryptor().update(data)
 
     def gcm_encrypt(self, key: bytes, iv: bytes, plaintext: bytes, aad: bytes | None) -> bytes:
         return _gcm(key).encrypt(iv, plaintext, aad or None)
