@@ -43,6 +43,7 @@ from tuyaface import AsyncDevice, Device, TuyaError
 from tuyaface import status as legacy_status
 from tuyaface._legacy import close_connection
 from tuyaface.cli import main as cli_main
+from tuyaface_codec import LocalProtocolError
 
 TIMEOUT = 0.5  # every client's reply timeout here
 SETTLE = 0.2  # seconds an AsyncDevice gets to notice that the device reset the connection
@@ -261,6 +262,8 @@ def check(case: Case, outcome: Outcome) -> None:
     assert not outcome.kit_errors, f"the hostile device itself failed: {outcome.kit_errors}"
     if hostile.error is not None:
         assert isinstance(hostile.error, TuyaError), f"not from our tree: {hostile.error!r}"
+        # LocalProtocolError means the caller broke the rules; here the device did.
+        assert not isinstance(hostile.error, LocalProtocolError), f"{hostile.error!r}"
     if case.expect == "error":
         assert hostile.error is not None, f"accepted a hostile answer: {hostile.value!r}"
     if case.expect == "ok":
