@@ -219,22 +219,28 @@ async def wrong_command(conn: Conn) -> None:
         await conn.send(conn.answer(request, body, cmd=Command.UPDATEDPS))
 
 
-async def late_reply(conn: Conn) -> None:
-    """The answer after the client gave up; then honest on the same connection."""
+async def _late(conn: Conn, **options: int) -> None:
+    """The answer after the client gave up, arriving just before the next call's answer.
+    A push right after the request keeps the connection alive in the client's eyes."""
     request = await _request(conn)
-    if request is not None:
-        await asyncio.sleep(1.2)
-        await conn.send(conn.answer(request, conn.status_json(STALE_DPS)))
+    if request is None:
+        return
+    await conn.send(conn.push({"4": 1}))
+    conn.honest = True  # kept when the device behaves again: the late answer is due
+    following = await conn.next_request()
+    if following is not None:
+        stale = conn.answer(request, conn.status_json(STALE_DPS), **options)
+        await conn.send(stale + conn.honest_answer(following))
         await conn.serve_honestly()
+
+
+async def late_reply(conn: Conn) -> None:
+    await _late(conn)
 
 
 async def late_reply_seqno_zero(conn: Conn) -> None:
     """As `late_reply`, but the late answer carries seqno 0 (as pushes do)."""
-    request = await _request(conn)
-    if request is not None:
-        await asyncio.sleep(1.2)
-        await conn.send(conn.answer(request, conn.status_json(STALE_DPS), seqno=0))
-        await conn.serve_honestly()
+    await _late(conn, seqno=0)
 
 
 async def duplicate_replies(conn: Conn) -> None:
