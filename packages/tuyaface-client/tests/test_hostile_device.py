@@ -46,6 +46,7 @@ from tuyaface.cli import main as cli_main
 from tuyaface_codec import LocalProtocolError
 
 TIMEOUT = 0.5  # every client's reply timeout here
+TRACED_SLACK = 10.0  # under tracemalloc (several times slower) only runaway calls count
 SETTLE = 0.2  # seconds an AsyncDevice gets to notice that the device reset the connection
 FD_SLACK = 4  # descriptors a batch may leave behind (the runtime's own, lazily opened)
 FLOOD_PEAK = 32 * 1024 * 1024  # bytes tracemalloc may see at peak during the flood cases
@@ -257,7 +258,7 @@ def batch(api: str, version: str, transport: str = "tcp") -> Batch:
 # -- the checks ----------------------------------------------------------------------------
 
 
-def check(case: Case, outcome: Outcome) -> None:
+def check(case: Case, outcome: Outcome, *, slack: float = SLACK) -> None:
     hostile, honest = outcome.hostile, outcome.honest
     assert not outcome.kit_errors, f"the hostile device itself failed: {outcome.kit_errors}"
     if hostile.error is not None:
@@ -268,11 +269,11 @@ def check(case: Case, outcome: Outcome) -> None:
         assert hostile.error is not None, f"accepted a hostile answer: {hostile.value!r}"
     if case.expect == "ok":
         assert hostile.error is None, f"failed: {hostile.error!r}"
-    assert hostile.elapsed <= TIMEOUT + SLACK, f"the hostile call took {hostile.elapsed:.2f} s"
+    assert hostile.elapsed <= TIMEOUT + slack, f"the hostile call took {hostile.elapsed:.2f} s"
     assert honest.error is None, f"did not recover: {honest.error!r}"
     dps = honest.value or {}
     assert dps.get("1") == HONEST_DPS["1"], f"the next call got {dps!r}"
-    assert honest.elapsed <= TIMEOUT + SLACK, f"the next call took {honest.elapsed:.2f} s"
+    assert honest.elapsed <= TIMEOUT + slack, f"the next call took {honest.elapsed:.2f} s"
     assert outcome.connections <= MAX_CONNECTIONS, f"{outcome.connections} connections"
 
 
@@ -378,8 +379,8 @@ def test_floods_stay_in_bounded_memory(api: str, version: str) -> None:
         tracemalloc.stop()
         thread.close()
     assert peak < FLOOD_PEAK, f"peak {peak / 1e6:.1f} MB"
-    for case in cases:
-        check(case, outcomes[case.name])
+    for case in cases:  # tracemalloc slows everything down: the timing is checked untraced
+        check(case, outcomes[case.name], slack=TRACED_SLACK)
 
 
 # -- the CLI ------------------------------------------------------------------------------
