@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 import pluggy
 
-from tuyaface_codec import LocalProtocolError, Protocol, RequestKind, Timeout, TuyaError
+from tuyaface_codec import (
+    LocalProtocolError,
+    NetworkError,
+    Protocol,
+    RequestKind,
+    Timeout,
+    TuyaError,
+)
 from tuyaface_codec.keys import KeyLike
 
 from ._core import (
@@ -339,7 +346,9 @@ class AsyncDevice(DeviceBase):
             link = attempt.result()
             if link.session.state is State.READY:
                 return link
-        raise LocalProtocolError(f"{self._core.where} keeps dropping the connection")
+        # The device's doing, not the caller's: the last connection's own error says why.
+        where = self._core.where
+        raise link.error or NetworkError(f"{where} keeps dropping the connection")
 
     # -- the background task ----------------------------------------------------------
 

@@ -171,7 +171,7 @@ class AsyncioTransport(AsyncClosing):
         self._closing = True
         self._protocol.readable.wake()
         sock = self._transport.get_extra_info("socket")
-        if sock is not None:
+        if sock is not None and sock.fileno() >= 0:  # not closed already (abort twice)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self._transport.abort()
 

@@ -26,6 +26,13 @@ def _ecb_updates(key: bytes) -> tuple[Callable[[bytes], bytes], Callable[[bytes]
     return cipher.encryptor().update, cipher.decryptor().update
 
 
+def _own_cipher(key: bytes) -> Cipher[modes.ECB]:
+    """For a call that finds the shared context busy: a context refuses a second thread
+    while one is inside it (RuntimeError "Already borrowed", raised before any state
+    changes), so that call gets a context of its own."""
+    return Cipher(algorithms.AES(key), modes.ECB())
+
+
 @functools.lru_cache(maxsize=512)
 def _gcm(key: bytes) -> AESGCM:
     return AESGCM(key)
@@ -40,12 +47,18 @@ class CryptographyBackend:
     def ecb_encrypt(self, key: bytes, data: bytes) -> bytes:
         if len(data) % 16:
             raise partial_block_error(data)
-        return _ecb_updates(key)[0](data)
+        try:
+            return _ecb_updates(key)[0](data)
+        except RuntimeError:  # another thread is inside the shared context right now
+            return _own_cipher(key).encryptor().update(data)
 
     def ecb_decrypt(self, key: bytes, data: bytes) -> bytes:
         if len(data) % 16:
             raise partial_block_error(data)
-        return _ecb_updates(key)[1](data)
+        try:
+            return _ecb_updates(key)[1](data)
+        except RuntimeError:  # another thread is inside the shared context right now
+            return _own_cipher(key).decryptor().update(data)
 
     def gcm_encrypt(self, key: bytes, iv: bytes, plaintext: bytes, aad: bytes | None) -> bytes:
         return _gcm(key).encrypt(iv, plaintext, aad or None)
