@@ -9,16 +9,38 @@ from __future__ import annotations
 
 from ._mapping import schema_from_mapping
 from .builtin import BUILTIN, CATEGORY_NAMES, builtin_schema, light_layout
+from .climate import Climate, Fan
 from .colour import Hsv, decode_hsv16, decode_rgb8, encode_hsv16, encode_rgb8, hsv_from_rgb
+from .cover import VOCABULARIES, Cover
 from .definitions import Definition, DefinitionSet, definition_from_json, load_definitions
 from .errors import DefinitionError, DpValueError
+from .handle import DpHandle
+from .light import Light
 from .loader import schema_for
 from .schema import DpSchema, Entity, Reading
+from .sensor import Sensor
+from .simulation import SchemaBehaviour, initial_dps, simulated_device
 from .spec import DpSpec, DpType
+from .switch import ENERGY_CODES, Plug, Switch
+from .typed import TypedDevice
 
 __all__ = [
     "BUILTIN",
     "CATEGORY_NAMES",
+    "ENERGY_CODES",
+    "VOCABULARIES",
+    "Climate",
+    "Cover",
+    "DpHandle",
+    "Fan",
+    "Light",
+    "Plug",
+    "SchemaBehaviour",
+    "Sensor",
+    "Switch",
+    "TypedDevice",
+    "initial_dps",
+    "simulated_device",
     "Definition",
     "DefinitionError",
     "DefinitionSet",
