@@ -13,6 +13,7 @@ from .climate import Climate, Fan
 from .colour import Hsv, decode_hsv16, decode_rgb8, encode_hsv16, encode_rgb8, hsv_from_rgb
 from .cover import VOCABULARIES, Cover
 from .definitions import Definition, DefinitionSet, definition_from_json, load_definitions
+from .detect import PROBE_RANGES, detect_dps, probe_chunks
 from .errors import DefinitionError, DpValueError
 from .handle import DpHandle
 from .light import Light
@@ -39,7 +40,10 @@ __all__ = [
     "Sensor",
     "Switch",
     "TypedDevice",
+    "PROBE_RANGES",
+    "detect_dps",
     "initial_dps",
+    "probe_chunks",
     "simulated_device",
     "Definition",
     "DefinitionError",

@@ -13,7 +13,7 @@ __all__ = ["DpHandle", "Op", "Request", "is_async", "run"]
 
 T = TypeVar("T")
 
-# ("status", None) | ("set", {dp: raw}) | ("refresh", [dp, ...])
+# ("status", None) | ("set", {dp: raw}) | ("refresh", [dp, ...]) | ("query", [dp, ...])
 Request: TypeAlias = tuple[str, Any]
 Op: TypeAlias = Generator[Request, Any, T]
 
@@ -43,6 +43,8 @@ def _call(handle: DpHandle, request: Request) -> Any:
         return handle.status()
     if kind == "set":
         return handle.set_status(argument)
+    if kind == "query":
+        return handle.query(argument)  # type: ignore[attr-defined]
     return handle.refresh(argument)
 
 
