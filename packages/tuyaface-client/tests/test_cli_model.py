@@ -11,10 +11,19 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from simkit import DEV_ID
+from test_cli_process import Running
 
-from tuyaface import SimulatedDevice, SimulatorThread
+from tuyaface import Device, SimulatedDevice, SimulatorThread
 from tuyaface.cli import main
-from tuyaface.model import BUILTIN, DpType, simulated_device
+from tuyaface.model import (
+    BUILTIN,
+    Cover,
+    DpType,
+    DpValueError,
+    load_definitions,
+    schema_for,
+    simulated_device,
+)
 
 KEY = "0123456789abcdef"
 DATA = Path(__file__).parent / "data"
@@ -138,3 +147,35 @@ def test_simulate_options_are_checked() -> None:
     bad = run("simulate", "--category", "toaster")
     assert bad.exit_code == 2 and "toaster" in bad.output
     assert "--schema" in run("simulate", "--help").stdout
+
+
+def test_simulate_category_and_schema_as_processes() -> None:
+    cover = Running("simulate", "--category", "cover", "--id", DEV_ID, "--key", KEY,
+                    "--port", "0", "--json")
+    plug = Running("simulate", "--schema", str(DATA / "definitions" / "garage-cover.json"),
+                   "--id", DEV_ID, "--key", KEY, "--port", "0", "--version", "3.5", "--json")
+    try:
+        port = cover.json_line()["port"]
+        with Device(DEV_ID, KEY, "127.0.0.1", port=port, version="3.3") as device:
+            typed = Cover(device)
+            typed.set_position(20)
+            deadline = 50
+            while typed.position() != 20 and deadline:  # 10 % a half second
+                device.wait_for_push(1.0)
+                deadline -= 1
+            assert typed.position() == 20
+            with pytest.raises(DpValueError):
+                typed.set_position(101)
+        port = plug.json_line()["port"]
+        with Device(DEV_ID, KEY, "127.0.0.1", port=port, version="3.5") as device:
+            found = load_definitions([DATA / "definitions"])
+            garage = Cover(device, schema_for({"product_id": "keygaragecover01"}, None, found))
+            garage.close()
+            assert device.status()["1"] == "down"
+            device.set_status({"1": "sideways"})  # not in the schema: ignored
+            assert device.status()["1"] == "down"
+        assert cover.interrupt() == 0 and plug.interrupt() == 0
+    finally:
+        cover.kill()
+        plug.kill()
+
