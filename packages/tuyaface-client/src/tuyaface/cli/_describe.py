@@ -27,7 +27,7 @@ def schema_rows(schema: DpSchema, status: dict[str, Any]) -> list[dict[str, Any]
             "dp": dp,
             "code": spec.code if known else None,
             "type": spec.type.value if known else "raw (no schema)",
-            "allowed": spec.allowed() if known else None,
+            "allowed": spec.allowed(unit=False) if known else None,
             "unit": spec.unit,
             "access": "ro" if spec.readonly else "rw",
             "value": jsonable(spec.decode(status[dp])) if dp in status else None,

@@ -139,6 +139,7 @@ def set_dps(
         if named and status_helps(target, definitions, schema, named):
             schema = target_schema(target, definitions, device.status())
         dps = {**dps, **_encode(schema, named)}
+        labels = {schema.spec(code).dp: schema.spec(code).label for code in named}
         device.set_status(dps)
         push = device.wait_for_push(wait) if wait else None
     confirmed = None if push is None else push.dps
@@ -147,7 +148,7 @@ def set_dps(
         return
     say(target.title)
     for dp, value in dps.items():
-        say(f"  set {dp} = {value_text(value)}")
+        say(f"  set {labels.get(dp, dp)} = {value_text(value)}")
     if confirmed is not None:
         say(f"  device reports {value_text(confirmed)}")
     elif wait:

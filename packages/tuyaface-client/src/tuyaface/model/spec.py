@@ -130,13 +130,14 @@ class DpSpec:
         """How messages name the DP: `bright_value_v2 (DP 22)`."""
         return f"{self.code} (DP {self.dp})" if self.code != self.dp else f"DP {self.dp}"
 
-    def allowed(self) -> str:
-        """What the DP accepts, in user units, for messages and `describe`."""
+    def allowed(self, *, unit: bool = True) -> str:
+        """What the DP accepts, in user units (with the unit unless `unit=False`), for
+        messages and `describe`."""
         if self.type is DpType.INTEGER:
             low, high = (self._shown(v) for v in (self.min, self.max))
-            unit = f" {self.unit}" if self.unit else ""
+            unit_text = f" {self.unit}" if self.unit and unit else ""
             step = f", step {self._shown(self.step)}" if self.step != 1 else ""
-            return f"{low} - {high}{unit}{step}"
+            return f"{low} - {high}{unit_text}{step}"
         if self.type is DpType.ENUM:
             return ", ".join(self.values)
         if self.type is DpType.BITMAP:
