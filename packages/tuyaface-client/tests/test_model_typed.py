@@ -201,7 +201,11 @@ def test_blocking_light_and_plug(version: str) -> None:
 
 async def test_simulator_ignores_invalid_writes(version: str) -> None:
     async with over_tcp(version, "light") as (sim, device):
-        await device.set_status({"22": 5000, "20": True, "99": 1})  # raw: no schema check
+        # raw writes: no schema check on our side, the simulator's own
+        await device.set_status({"22": 5000, "20": True, "99": 1, "24": "red", "21": 3})
         assert sim.dps["22"] == 10 and sim.dps["20"] is True and "99" not in sim.dps
+        assert (sim.dps["24"], sim.dps["21"]) == ("000003e803e8", "white")
         assert isinstance(sim.behaviour, SchemaBehaviour)
-        assert sim.behaviour.rejected == [("22", 5000), ("99", 1)]
+        assert sim.behaviour.rejected == [("22", 5000), ("99", 1), ("24", "red"), ("21", 3)]
+        await device.set_status({"24": 7})
+        assert sim.behaviour.rejected[-1] == ("24", 7)

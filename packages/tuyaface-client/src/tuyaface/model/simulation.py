@@ -79,8 +79,8 @@ def initial_dps(schema: DpSchema) -> dict[str, Any]:
 def _valid(spec: DpSpec, raw: Any) -> bool:
     if spec.readonly:
         return False
-    if spec.type in (DpType.STRING, DpType.JSON, DpType.RAW, DpType.BITMAP) and spec.colour:
-        return spec.decode(raw) != raw or not isinstance(raw, str)
+    if spec.colour is not None:  # a colour string must read as a colour
+        return isinstance(raw, str) and spec.decode(raw) != raw
     try:
         return bool(spec.encode(spec.decode(raw)) == raw)
     except DpValueError:
