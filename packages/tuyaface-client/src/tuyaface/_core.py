@@ -177,6 +177,22 @@ class DeviceBase:
         return self._core.device22
 
     @property
+    def dp_ids(self) -> tuple[str, ...]:
+        """The DPs the device22 status query asks for (`model.detect_dps` sets them)."""
+        return self._core.dp_ids
+
+    @dp_ids.setter
+    def dp_ids(self, dp_ids: Iterable[int | str]) -> None:
+        ids = tuple(sys.intern(str(dp)) for dp in dp_ids)
+        if not ids:
+            raise LocalProtocolError("dp_ids needs at least one DP id")
+        self._core.dp_ids = ids
+        self._live_dp_ids(ids)
+
+    def _live_dp_ids(self, dp_ids: tuple[str, ...]) -> None:
+        """Tell the open connection's session, if any (the driver knows it)."""
+
+    @property
     def dps(self) -> dict[str, Any]:
         """The last known DP values (from answers and pushes), a copy. At most
         `max_cached_dps` DP ids (default `MAX_CACHED_DPS`, 512) are kept: see `DpCache`."""

@@ -217,6 +217,11 @@ class AsyncDevice(DeviceBase):
         """Set one DP (DP 1, the main switch, by default)."""
         await self.set_status({str(idx): value})
 
+    async def query(self, dp_ids: Iterable[int | str]) -> dict[str, Any]:
+        """Ask for these DPs with the device22 query (CONTROL_NEW with null values, any
+        device); the values the device reports. `tuyaface.model.detect_dps` probes with it."""
+        return await self._call(RequestKind.DEVICE22_STATUS, dp_ids=list(dp_ids))
+
     async def heartbeat(self) -> None:
         """Check the connection is alive (heartbeats also run by themselves)."""
         await self._call(RequestKind.HEARTBEAT)
@@ -286,6 +291,10 @@ class AsyncDevice(DeviceBase):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    def _live_dp_ids(self, dp_ids: tuple[str, ...]) -> None:
+        if self._link is not None:
+            self._link.session.dp_ids = dp_ids
 
     # -- callers ----------------------------------------------------------------------
 

@@ -72,6 +72,11 @@ class Device(DeviceBase, Closing):
         """Set one DP (DP 1, the main switch, by default)."""
         self.set_status({str(idx): value})
 
+    def query(self, dp_ids: Iterable[int | str]) -> dict[str, Any]:
+        """Ask for these DPs with the device22 query (CONTROL_NEW with null values, any
+        device); the values the device reports. `tuyaface.model.detect_dps` probes with it."""
+        return self._call(RequestKind.DEVICE22_STATUS, dp_ids=list(dp_ids))
+
     def heartbeat(self) -> None:
         """Check the connection is alive."""
         self._call(RequestKind.HEARTBEAT)
@@ -100,6 +105,10 @@ class Device(DeviceBase, Closing):
         before this one."""
         with self._turns.turn(None, self._core.where):
             self._drop_link()
+
+    def _live_dp_ids(self, dp_ids: tuple[str, ...]) -> None:
+        if self._link is not None:
+            self._link.session.dp_ids = dp_ids
 
     # -- requests ---------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import time
+import typing
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from types import TracebackType
@@ -60,7 +61,14 @@ if TYPE_CHECKING:
         TransportFactory,
     )
 
-__all__ = ["CLIENT_WAIT", "MAX_WAITING", "SimulatedDevice", "SimulatorServer", "SimulatorThread"]
+__all__ = [
+    "CLIENT_WAIT",
+    "MAX_WAITING",
+    "Behaviour",
+    "SimulatedDevice",
+    "SimulatorServer",
+    "SimulatorThread",
+]
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,18 @@ MAX_WAITING = 64  # answers one client may have waiting out `reply_delay` before
 
 def _dp_dict(dps: DpsInput) -> dict[str, Any]:
     return {str(dp): value for dp, value in dps.items()}
+
+
+class Behaviour(typing.Protocol):
+    """What a device does beyond storing DPs (tuyaface.model builds one from a schema)."""
+
+    def accept(self, device: SimulatedDevice, dps: dict[str, Any]) -> dict[str, Any]:
+        """The part of a control the device takes (the rest is ignored, not stored)."""
+        ...
+
+    async def run(self, device: SimulatedDevice) -> None:
+        """Runs while the device serves: change DPs over time (`device.push`)."""
+        ...
 
 
 @attrs.define(eq=False)
@@ -109,6 +129,8 @@ class SimulatedDevice:
     - `idle_timeout`: close a connection silent this long (None: never).
     - `plugin_manager`: where `version` and `serve(transport=...)` are looked up (default:
       the process-wide registry).
+    - `behaviour`: checks controls and changes DPs over time while serving (a
+      `Behaviour`; `tuyaface.model.simulated_device` builds one from a schema).
 
     Counters for tests: `connections` (served), `refused` (turned away because one client
     was already connected), `requests` (the frames it answered, decoded, most recent last).
@@ -125,6 +147,7 @@ class SimulatedDevice:
     answering: bool = attrs.field(default=True, kw_only=True)
     error_text: str | None = attrs.field(default=None, kw_only=True)
     idle_timeout: float | None = attrs.field(default=DEFAULT_IDLE_TIMEOUT, kw_only=True)
+    behaviour: Behaviour | None = attrs.field(default=None, kw_only=True, repr=False)
     random_bytes: Callable[[int], bytes] = attrs.field(default=os.urandom, kw_only=True, repr=False)
     wall_time: Callable[[], float] = attrs.field(default=time.time, kw_only=True, repr=False)
     plugin_manager: pluggy.PluginManager | None = attrs.field(
@@ -170,10 +193,17 @@ class SimulatedDevice:
             raise NetworkError(
                 f"cannot listen on {host}:{port} ({exc}): pick another port, or 0 for a free one"
             ) from None
+        acting = None
+        if self.behaviour is not None:
+            acting = asyncio.get_running_loop().create_task(self.behaviour.run(self))
         try:
             bound_host, bound_port = server.address
             yield SimulatorServer(bound_host, bound_port, factory.name, server)
         finally:
+            if acting is not None:
+                acting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await acting
             server.close()
             await server.wait_closed()
 
@@ -376,6 +406,8 @@ class SimulatedDevice:
         if all(value is None for value in dps.values()):  # the device22 status query
             report = {dp: self.dps[dp] for dp in dps if dp in self.dps}
         else:
+            if self.behaviour is not None:
+                dps = self.behaviour.accept(self, dps)
             self.dps.update(dps)
             report = dps
         session.reply(frame)

@@ -6,7 +6,16 @@ new module imported below.
 
 from __future__ import annotations
 
-from . import _demo, _monitor, _scan, _set, _simulate, _status  # noqa: F401  (register commands)
+from . import (  # noqa: F401  (register commands)
+    _demo,
+    _describe,
+    _detect,
+    _monitor,
+    _scan,
+    _set,
+    _simulate,
+    _status,
+)
 from ._group import main
 
 __all__ = ["main"]

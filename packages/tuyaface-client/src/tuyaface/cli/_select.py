@@ -38,6 +38,7 @@ class Target:
     timeout: float
     dp_ids: tuple[str, ...] = ("1", "2", "3")
     name: str | None = None
+    entry: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     def describe(self) -> dict[str, Any]:
         """The device's identity for JSON output (never the key)."""
@@ -112,6 +113,7 @@ class Selection:
             timeout=self.timeout,
             dp_ids=self.dp_ids,
             name=name or self.name,
+            entry=entry,  # its category, product_id and mapping give the DP schema
         )
 
     def _entry(self, inventory: Inventory) -> Mapping[str, Any]:

@@ -1,4 +1,5 @@
-"""`tuyaface set DP VALUE [DP VALUE ...]`: change DP values in one request."""
+"""`tuyaface set [NAME] CODE=VALUE ... | DP VALUE ...`: change DP values in one request;
+CODE=VALUE in user units, checked against the schema before anything is sent."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ import json
 import math
 from typing import Any
 
+import attrs
 import click
 
+from ..model import DefinitionSet, DpSchema, DpValueError
 from ._group import emit_json, json_option, main
+from ._schema import schema_options, status_helps, target_schema
 from ._select import Selection, device_options
 from ._show import value_text
 from ._text import say
 
-__all__ = ["parse_pairs", "parse_value", "set_dps"]
+__all__ = ["parse_pairs", "parse_value", "set_dps", "split_arguments"]
 
 
 def _no_constants(name: str) -> Any:
@@ -53,28 +57,89 @@ def parse_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
     return dps
 
 
+def _is_dp(token: str) -> bool:
+    return token.isascii() and token.isdigit()
+
+
+def split_arguments(
+    tokens: tuple[str, ...], named_device: bool
+) -> tuple[str | None, dict[str, Any], dict[str, str]]:
+    """(NAME or None, raw `DP VALUE` pairs, `CODE=VALUE` texts). The first token is the
+    device's name when no --name / --id was given and it is neither a DP nor CODE=VALUE."""
+    name = None
+    rest = list(tokens)
+    if not named_device and rest and "=" not in rest[0] and not _is_dp(rest[0]):
+        name = rest.pop(0)
+    if not any("=" in token and not _is_dp(token) for token in rest):
+        return name, parse_pairs(tuple(rest)), {}
+    pairs: list[str] = []
+    named: dict[str, str] = {}
+    while rest:
+        token = rest.pop(0)
+        if _is_dp(token):
+            pairs += [token, rest.pop(0)] if rest else [token]
+            continue
+        code, equals, value = token.partition("=")
+        if not equals or not code:
+            raise click.BadParameter(
+                f"{token!r} is neither CODE=VALUE nor a DP id", param_hint="CODE=VALUE"
+            )
+        if code in named:
+            raise click.BadParameter(f"{code} is given twice", param_hint="CODE=VALUE")
+        named[code] = value
+    return name, parse_pairs(tuple(pairs)) if pairs else {}, named
+
+
+def _encode(schema: DpSchema, named: dict[str, str]) -> dict[str, Any]:
+    """CODE=VALUE texts as raw DPs; a rejected value is a usage error (exit 2)."""
+    try:
+        return schema.parse(named)
+    except DpValueError as exc:
+        raise click.BadParameter(
+            f"{exc} (schema: {schema.source}); nothing was sent", param_hint="CODE=VALUE"
+        ) from None
+
+
 @main.command(
     name="set", short_help="Set DP values.", context_settings={"ignore_unknown_options": True}
 )
 @device_options
-@click.argument("pairs", nargs=-1, metavar="DP VALUE [DP VALUE]...")
+@schema_options
+@click.argument("pairs", nargs=-1, metavar="[NAME] CODE=VALUE... | DP VALUE...")
 @click.option(
     "--wait", type=click.FloatRange(min=0), default=1.0, show_default=True,
     help="Seconds to wait for the device to confirm the new values (0: do not wait).",
 )
 @json_option
-def set_dps(selection: Selection, pairs: tuple[str, ...], wait: float, as_json: bool) -> None:
-    """Set DP values: VALUE is read as JSON where it can be (true, 50, "50", null),
-    else taken as text (white).
+def set_dps(
+    selection: Selection,
+    definitions: DefinitionSet | None,
+    pairs: tuple[str, ...],
+    wait: float,
+    as_json: bool,
+) -> None:
+    """Set DP values. CODE=VALUE takes user units, checked against the device's schema
+    (`tuyaface describe`) before anything is sent: on / off, 50% (of the range), 21.5
+    (scaled), enum words, H,S,V for colours. DP VALUE pairs are raw values, sent as given:
+    VALUE is read as JSON where it can be (true, 50, "50", null), else taken as text.
 
     \b
+    tuyaface set "Hall light" bright_value_v2=50% switch_led=on
+    tuyaface set --name Heater temp_set=21.5
     tuyaface set --name "Desk plug" 1 true
     tuyaface set --name Bulb 20 true 21 colour 22 500
-    tuyaface set --name Heater 5 -3
     """
-    dps = parse_pairs(pairs)
+    named_device = selection.name is not None or selection.dev_id is not None
+    name, dps, named = split_arguments(pairs, named_device)
+    if name is not None:
+        selection = attrs.evolve(selection, name=name)
     target = selection.resolve()
-    with target.device() as device:
+    schema = target_schema(target, definitions)
+    with target.device() as device:  # no I/O until the first call
+        if named and status_helps(target, definitions, schema, named):
+            schema = target_schema(target, definitions, device.status())
+        dps = {**dps, **_encode(schema, named)}
+        labels = {schema.spec(code).dp: schema.spec(code).label for code in named}
         device.set_status(dps)
         push = device.wait_for_push(wait) if wait else None
     confirmed = None if push is None else push.dps
@@ -83,7 +148,7 @@ def set_dps(selection: Selection, pairs: tuple[str, ...], wait: float, as_json: 
         return
     say(target.title)
     for dp, value in dps.items():
-        say(f"  set {dp} = {value_text(value)}")
+        say(f"  set {labels.get(dp, dp)} = {value_text(value)}")
     if confirmed is not None:
         say(f"  device reports {value_text(confirmed)}")
     elif wait:

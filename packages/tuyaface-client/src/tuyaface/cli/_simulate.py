@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+import json
+from pathlib import Path
+from typing import Any
 
 import click
 
+from ..announce import Announcer
+from ..model import BUILTIN, CATEGORY_NAMES, DefinitionError, definition_from_json
+from ..model import simulated_device as schema_device
+from ..simulator import SimulatedDevice, SimulatorServer
+from ._errors import ConfigError
 from ._group import json_option, main, output
 from ._options import DpsParam, VersionChoice
-
-if TYPE_CHECKING:
-    from ..announce import Announcer
-    from ..simulator import SimulatedDevice, SimulatorServer
 
 __all__ = ["simulate"]
 
@@ -24,7 +27,18 @@ __all__ = ["simulate"]
 @click.option(
     "--key", default="0123456789abcdef", show_default=True, help="16-character local key."
 )
-@click.option("--dps", type=DpsParam(), default='{"1": false}', show_default=True)
+@click.option(
+    "--dps", type=DpsParam(), default=None,
+    help='Starting DP values (JSON object) [default: {"1": false}, or the schema\'s].',
+)
+@click.option(
+    "--category", type=click.Choice(sorted({*CATEGORY_NAMES, *BUILTIN})),
+    help="Serve a built-in category's DPs (checks writes, changing readings, moving covers).",
+)
+@click.option(
+    "--schema", "schema_file", type=click.Path(exists=True, dir_okay=False),
+    help="Serve the DPs of a definition file (tuyaface's JSON format, see the README).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=6668, show_default=True, help="0: the OS picks one.")
 @click.option("--device22", is_flag=True, help="Answer DP_QUERY like device22 firmware.")
@@ -42,7 +56,9 @@ def simulate(
     version: str,
     dev_id: str,
     key: str,
-    dps: dict[str, Any],
+    dps: dict[str, Any] | None,
+    category: str | None,
+    schema_file: str | None,
     host: str,
     port: int,
     device22: bool,
@@ -50,13 +66,29 @@ def simulate(
     announce_interval: float,
     as_json: bool,
 ) -> None:
-    """Run a simulated device and print where it listens (Ctrl-C stops it)."""
-    from ..simulator import SimulatedDevice  # loaded by this command only
+    """Run a simulated device and print where it listens (Ctrl-C stops it).
 
-    device = SimulatedDevice(dev_id, key, version=version, dps=dps, device22=device22)
+    With --category or --schema it acts out that schema: a write its schema rejects is
+    ignored (not stored, not pushed; the control is still acknowledged), read-only
+    readings change every half second, a cover moves to its position step by step.
+    """
+    options: dict[str, Any] = {"version": version, "device22": device22}
+    if category is None and schema_file is None:
+        device = SimulatedDevice(dev_id, key, dps=dps or {"1": False}, **options)
+    else:
+        schema = None if schema_file is None else _schema(Path(schema_file))
+        device = schema_device(dev_id, key, schema=schema, category=category, dps=dps or {},
+                               **options)
     target = None if announce is None else _address(announce, device)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(device, host, port, (target, announce_interval), as_json))
+
+
+def _schema(path: Path) -> Any:
+    try:
+        return definition_from_json(json.loads(path.read_text(encoding="utf-8")), str(path)).schema
+    except (OSError, ValueError, DefinitionError) as exc:
+        raise ConfigError(f"cannot use {path} as a schema: {exc}") from None
 
 
 def _address(text: str, device: SimulatedDevice) -> tuple[str, int]:
@@ -75,8 +107,6 @@ def _announcer(
     info = {"gwId": device.dev_id, "productKey": "tuyafacesimulated", "active": 2}
     if server.host not in ("0.0.0.0", "::"):
         info["ip"] = server.host
-    from ..announce import Announcer
-
     return Announcer(device.protocol, info, target=target, interval=interval, host=server.host)
 
 
