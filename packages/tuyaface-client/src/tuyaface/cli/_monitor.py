@@ -14,7 +14,15 @@ import click
 from tuyaface_codec import Timeout
 
 from ..async_device import EventStream
-from ..events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
+from ..events import (
+    ChildOffline,
+    ChildOnline,
+    Connected,
+    ConnectFailed,
+    DeviceEvent,
+    Disconnected,
+    StatusPush,
+)
 from ._group import emit_json, json_option, main
 from ._select import Selection, Target, device_options
 from ._show import value_text
@@ -36,6 +44,9 @@ def event_record(event: DeviceEvent) -> dict[str, Any]:
         return record
     if isinstance(event, Connected):
         return {"event": "connected"}
+    if isinstance(event, ChildOnline | ChildOffline):
+        state = "online" if isinstance(event, ChildOnline) else "offline"
+        return {"event": f"child_{state}", "cid": event.cid}
     if isinstance(event, Disconnected):
         reason = None if event.error is None else str(event.error)
         return {"event": "disconnected", "reason": reason}
