@@ -109,6 +109,7 @@ class DeviceBase:
     """Construction and read-only state common to `Device` and `AsyncDevice`. No I/O."""
 
     default_transport: ClassVar[str]
+    serves_children: ClassVar[bool] = False  # a gateway: its session routes by cid
 
     def __init__(
         self,
@@ -143,6 +144,7 @@ class DeviceBase:
             resolve_protocol(version, plugin_manager),
             resolve_transport(transport or self.default_transport, plugin_manager),
             cid=cid,
+            gateway=self.serves_children,
             timeout=timeout,
             heartbeat_interval=heartbeat_interval or None,
             device22=device22,
