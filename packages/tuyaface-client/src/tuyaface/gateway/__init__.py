@@ -8,5 +8,14 @@ from __future__ import annotations
 from ._book import ChildState, ChildStatus
 from .async_gateway import AsyncChild, AsyncGateway
 from .blocking import Child, Gateway
+from .simulated import SimulatedGateway
 
-__all__ = ["AsyncChild", "AsyncGateway", "Child", "ChildState", "ChildStatus", "Gateway"]
+__all__ = [
+    "AsyncChild",
+    "AsyncGateway",
+    "Child",
+    "ChildState",
+    "ChildStatus",
+    "Gateway",
+    "SimulatedGateway",
+]

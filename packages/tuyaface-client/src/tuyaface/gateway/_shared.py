@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tuyaface_codec import LocalProtocolError, RequestKind
+from tuyaface_codec import LocalProtocolError, Protocol, RequestKind
 
 from .._core import DeviceCore
 from ._book import ChildBook
 
-__all__ = ["DEFAULT_SETTLE", "new_book", "reports_presence"]
+__all__ = ["DEFAULT_SETTLE", "check_cid", "new_book", "reports_presence"]
 
 DEFAULT_SETTLE = 0.3  # seconds without a new report frame before a presence query is done
 
@@ -19,10 +19,10 @@ def new_book(core: DeviceCore) -> ChildBook:
     return ChildBook(core.max_cached_dps, core.where, core.clock)
 
 
-def reports_presence(core: DeviceCore) -> bool:
+def reports_presence(protocol: Protocol) -> bool:
     """Whether the gateway's version has the presence query (3.4 / 3.5, §10a)."""
     try:
-        core.protocol.command_for(RequestKind.SUB_DEVICES)
+        protocol.command_for(RequestKind.SUB_DEVICES)
     except LocalProtocolError:
         return False
     return True

@@ -45,7 +45,7 @@ class AsyncGateway(AsyncDevice):
         """Ask a 3.4 / 3.5 gateway who is there, and wait until its report frames stop
         (`settle` seconds without one). 3.3 has no such query: presence then comes from
         answers and pushes, and this returns what is known without asking."""
-        if reports_presence(self._core):
+        if reports_presence(self._core.protocol):
             await self._call(RequestKind.SUB_DEVICES)
             seen = -1
             while seen != self._book.reports:

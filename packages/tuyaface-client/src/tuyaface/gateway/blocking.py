@@ -45,7 +45,7 @@ class Gateway(Device):
         """Ask a 3.4 / 3.5 gateway who is there, reading until its report frames stop
         (`settle` seconds without one). 3.3 has no such query: presence then comes from
         answers and pushes, and this returns what is known without asking."""
-        if reports_presence(self._core):
+        if reports_presence(self._core.protocol):
             self._call(RequestKind.SUB_DEVICES)
             with self._turns.turn(self._core.timeout, self._core.where):
                 link = self._connected()
