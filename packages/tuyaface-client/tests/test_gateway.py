@@ -6,17 +6,23 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import json
 import random
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from reliabilitykit import Bench, RecordingSleep, run
 from simkit import KEY, PATIENCE, TRANSPORTS, until
 
 from tuyaface import Connected, DeviceBusyError, Disconnected, StatusPush, Timeout
 from tuyaface._core import DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_TIMEOUT
+from tuyaface.cli import main
 from tuyaface.events import ChildOffline, ChildOnline
 from tuyaface.gateway import AsyncGateway, Gateway, SimulatedGateway
 
@@ -266,3 +272,39 @@ def test_a_gateway_power_loss_is_noticed_within_two_heartbeats_and_the_timeout(
             await gateway.aclose()
 
     run(main)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_cli_simulate_gateway_with_children_from_options_and_a_file(
+    version: str, tmp_path: Path
+) -> None:
+    children = tmp_path / "children.json"
+    children.write_text(json.dumps({cid: {"101": cid} for cid in CIDS[2:52]}))
+    command = [
+        sys.executable, "-c", "from tuyaface.cli import main; main()",
+        "simulate", "--gateway", "--version", version, "--id", GW_ID, "--key", KEY,
+        "--child", f'{CIDS[0]}={{"1": true}}', "--child", CIDS[1], "--children", str(children),
+        "--max-connections", "1", "--port", "0", "--json",
+    ]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            listening = json.loads(process.stdout.readline())
+            assert len(listening["children"]) == 50
+            gateway = Gateway(GW_ID, KEY, listening["host"], port=listening["port"],
+                              version=version)  # fmt: skip
+            with gateway:
+                assert gateway.child(CIDS[0]).status() == {"1": True}
+                assert gateway.child(CIDS[1]).status() == {}
+                assert gateway.child(CIDS[9]).status() == {"101": CIDS[9]}
+                with pytest.raises(DeviceBusyError):
+                    Gateway(GW_ID, KEY, listening["host"], port=listening["port"],
+                            version=version).heartbeat()  # fmt: skip
+        finally:
+            process.kill()
+
+
+def test_cli_simulate_children_need_gateway() -> None:
+    result = CliRunner().invoke(main, ["simulate", "--child", "a4c1", "--port", "0"])
+    assert result.exit_code == 2
+    assert "--gateway" in result.output
