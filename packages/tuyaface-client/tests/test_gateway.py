@@ -308,3 +308,16 @@ def test_cli_simulate_children_need_gateway() -> None:
     result = CliRunner().invoke(main, ["simulate", "--child", "a4c1", "--port", "0"])
     assert result.exit_code == 2
     assert "--gateway" in result.output
+
+
+def test_the_readme_gateway_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Gateways") :]
+    example = section[section.index("```python\n") + 10 : section.index("\n```\n")]
+    exec(compile(example, "README.md#gateways", "exec"), {"__name__": "readme_example"})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "{'a4c138ad1d974d89': True, 'a4c1380f44e2b1c3': True}",
+        "{'1': 232, '2': 569} True",
+        "plug now {'1': True}",
+    ]
