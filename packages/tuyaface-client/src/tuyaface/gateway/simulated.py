@@ -124,7 +124,7 @@ class SimulatedGateway(SimulatedDevice):
         else:
             state.update(dps)
             report = dps
-        self._push_child_everywhere(cid, report)
+        self._push_child_everywhere(session, cid, report)
 
     def _on_refresh(self, session: Session, frame: Frame) -> None:
         try:
@@ -142,7 +142,8 @@ class SimulatedGateway(SimulatedDevice):
             for cid in cids:
                 state = self.children.get(cid) if isinstance(cid, str) else None
                 if state is not None and cid not in self.offline:
-                    self._push_child_everywhere(cid, {dp: state[dp] for dp in ids if dp in state})
+                    report = {dp: state[dp] for dp in ids if dp in state}
+                    self._push_child_everywhere(session, cid, report)
 
     def _on_ext_stream(self, session: Session, frame: Frame) -> None:
         if not self._reports_presence():
@@ -183,7 +184,7 @@ class SimulatedGateway(SimulatedDevice):
             for part in _chunks(cids, chunk)
         ] or [presence_report([], [])]
 
-    def _push_child_everywhere(self, cid: str, dps: Mapping[str, Any]) -> None:
+    def _push_child_everywhere(self, asker: Session, cid: str, dps: Mapping[str, Any]) -> None:
         """A child's push to every ready client; the asking client's flush follows its
         answer, the others' are scheduled."""
         if not dps:
@@ -192,6 +193,8 @@ class SimulatedGateway(SimulatedDevice):
         loop = asyncio.get_running_loop()
         for connection in self._ready_clients():
             connection.session.push(payload)
+            if connection.session is asker:
+                continue
             task = loop.create_task(_flush_quietly(connection.flush()))
             self._flushes.add(task)
             task.add_done_callback(self._flushes.discard)
