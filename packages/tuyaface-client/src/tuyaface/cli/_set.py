@@ -74,7 +74,7 @@ def set_dps(selection: Selection, pairs: tuple[str, ...], wait: float, as_json: 
     """
     dps = parse_pairs(pairs)
     target = selection.resolve()
-    with target.device() as device:
+    with target.reach() as device:
         device.set_status(dps)
         push = device.wait_for_push(wait) if wait else None
     confirmed = None if push is None else push.dps

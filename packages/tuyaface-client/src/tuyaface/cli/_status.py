@@ -21,7 +21,7 @@ def status(selection: Selection, as_json: bool) -> None:
     tuyaface status --id ID --key KEY --ip 192.168.1.20 --version 3.3 --json
     """
     target = selection.resolve()
-    with target.device() as device:
+    with target.reach() as device:
         dps = device.status()
     if as_json:
         emit_json({**target.describe(), "dps": dps})
