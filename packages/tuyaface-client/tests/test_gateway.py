@@ -17,11 +17,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from legacykit import legacy_dict
 from reliabilitykit import Bench, RecordingSleep, run
 from simkit import KEY, PATIENCE, TRANSPORTS, until
 
+import tuyaface
 from tuyaface import Connected, DeviceBusyError, Disconnected, StatusPush, Timeout
 from tuyaface._core import DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_TIMEOUT
+from tuyaface._legacy import close_connection
 from tuyaface.cli import main
 from tuyaface.events import ChildOffline, ChildOnline
 from tuyaface.gateway import AsyncGateway, Gateway, SimulatedGateway
@@ -321,3 +324,28 @@ def test_the_readme_gateway_example_runs(capsys: pytest.CaptureFixture[str]) -> 
         "{'1': 232, '2': 569} True",
         "plug now {'1': True}",
     ]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("version", VERSIONS)
+def test_1x_dicts_with_a_cid_share_one_gateway_connection(version: str, transport: str) -> None:
+    """Two children's dicts on a gateway that takes one client: both work, on one
+    connection; the reply names the child."""
+    sim = gateway_sim(version, max_connections=1)
+    with sim.serve_in_thread(transport="loopback" if transport == "loopback" else "tcp") as srv:
+        dicts = [
+            legacy_dict(srv, deviceid=GW_ID, cid=cid) for cid in (CIDS[0], CIDS[1])
+        ]
+        try:
+            first, second = (tuyaface.status(device) for device in dicts)
+            assert first == {"devId": GW_ID, "dps": {"1": False, "101": CIDS[0]}, "cid": CIDS[0]}
+            assert second["cid"] == CIDS[1]
+            assert second["dps"]["101"] == CIDS[1]
+            assert tuyaface.set_state(dicts[1], True)
+            assert sim.children[CIDS[1]]["1"] is True
+            assert dicts[0]["tuyaface"]["availability"]
+            assert sim.connections == 1
+            assert sim.refused == 0
+        finally:
+            for device in dicts:
+                close_connection(device)

@@ -118,5 +118,10 @@ class Child:
         """The child's presence."""
         return self._gateway._book.children.get(self.cid, ChildState())
 
+    @property
+    def gateway(self) -> Gateway:
+        """The gateway this child is reached through."""
+        return self._gateway
+
     def __repr__(self) -> str:
         return f"<Child {self.cid} of {self._gateway!r}>"
