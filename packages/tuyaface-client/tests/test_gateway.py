@@ -28,6 +28,8 @@ from tuyaface._legacy import close_connection
 from tuyaface.cli import main
 from tuyaface.events import ChildOffline, ChildOnline
 from tuyaface.gateway import AsyncGateway, Gateway, SimulatedGateway
+from tuyaface.tuyaclient import TuyaClient
+from tuyaface_codec import LocalProtocolError
 
 GW_ID = "bf0123456789abcdefghij"
 VERSIONS = ("3.3", "3.4", "3.5")
@@ -349,3 +351,10 @@ def test_1x_dicts_with_a_cid_share_one_gateway_connection(version: str, transpor
         finally:
             for device in dicts:
                 close_connection(device)
+
+
+def test_tuyaclient_refuses_a_childs_dict() -> None:
+    device = {"protocol": "3.4", "deviceid": GW_ID, "localkey": KEY, "ip": "127.0.0.1",
+              "cid": CIDS[0]}  # fmt: skip
+    with pytest.raises(LocalProtocolError, match="AsyncGateway"):
+        TuyaClient(device)
