@@ -358,3 +358,10 @@ def test_tuyaclient_refuses_a_childs_dict() -> None:
               "cid": CIDS[0]}  # fmt: skip
     with pytest.raises(LocalProtocolError, match="AsyncGateway"):
         TuyaClient(device)
+
+
+def test_a_gateway_takes_no_cid_and_a_child_needs_one() -> None:
+    with pytest.raises(LocalProtocolError, match=r"gateway\.child"):
+        Gateway(GW_ID, KEY, "127.0.0.1", version="3.4", cid=CIDS[0])
+    with pytest.raises(LocalProtocolError, match="cid"):
+        AsyncGateway(GW_ID, KEY, "127.0.0.1", version="3.4").child("")
