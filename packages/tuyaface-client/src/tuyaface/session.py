@@ -430,7 +430,7 @@ class Session:
         if (
             request is not None
             and request.answered_by(frame, echoes_seqno=echoes, cid=request.cid)
-            and self._for_request(request, frame)
+            and (not self.gateway or self._names_request(request, frame))
         ):
             if not echoes:
                 # 3.4 / 3.5: answers match by command and order, so a copy of the last
@@ -450,10 +450,9 @@ class Session:
         elif frame.cmd != Command.LAN_EXT_STREAM:
             log.debug("%s: dropped an unexpected cmd %d frame", self.dev_id, frame.cmd)
 
-    def _for_request(self, request: PendingRequest, frame: Frame) -> bool:
+    @staticmethod
+    def _names_request(request: PendingRequest, frame: Frame) -> bool:
         """On a gateway, an answer naming another child is not this request's answer."""
-        if not self.gateway:
-            return True
         cid = answer_cid(frame)
         return cid is None or cid == request.cid
 
