@@ -11,6 +11,7 @@ from simkit import KEY
 
 from tuyaface._simreplies import child_status, presence_report, reports_for, request_cid
 from tuyaface.events import (
+    ChildOnline,
     Event,
     IncomingRequest,
     PresenceReport,
@@ -18,6 +19,7 @@ from tuyaface.events import (
     RequestFailed,
     StatusPush,
 )
+from tuyaface.gateway._book import ChildBook, ChildState
 from tuyaface.session import Role, Session
 from tuyaface_codec import (
     Command,
@@ -204,3 +206,35 @@ def test_a_33_gateway_is_not_sent_the_presence_query() -> None:
     assert isinstance(event, RequestFailed)
     assert isinstance(event.error, LocalProtocolError)
     assert pair.requests == []
+
+
+def _done(cid: str, dps: dict[str, Any], *, cached: bool = True) -> RequestDone:
+    return RequestDone(1, RequestKind.STATUS, dps, Frame(seqno=1, cmd=16), cid, cached)
+
+
+def test_the_child_book_merges_reports_and_trusts_pushes_over_memory() -> None:
+    book = ChildBook(512, "gateway gw", lambda: 7.0)
+    routed = book.take([_done("a", {"1": 1})])  # before any report an answer counts
+    assert routed == [("a", ChildOnline("a"))]
+    assert book.cached("a")
+    book.take([PresenceReport(("b",), ("a",)), PresenceReport(("c",), ())])
+    states = book.children
+    assert (states["a"].online, states["b"].online, states["c"].online) == (False, True, True)
+    assert book.take([_done("a", {"1": 2})]) == []  # memory proves nothing after a report
+    assert book.children["a"].online is False
+    assert book.dps("a") == {"1": 2}
+    routed = book.take([StatusPush({"1": 3}, "a")])
+    assert [event for _, event in routed] == [StatusPush({"1": 3}, "a"), ChildOnline("a")]
+    assert not book.cached("a")
+    assert book.children["a"] == ChildState(True, 7.0)
+
+
+def test_the_child_book_keeps_a_bounded_number_of_children() -> None:
+    book = ChildBook(512, "gateway gw", lambda: 0.0, max_children=3)
+    routed = book.take([StatusPush({"1": n}, f"c{n}") for n in range(10)])
+    assert len(book.children) == 3
+    assert [cid for cid, event in routed if isinstance(event, StatusPush)] == [
+        f"c{n}" for n in range(10)
+    ]  # every push still goes out
+    book.take([PresenceReport(tuple(f"x{n}" for n in range(1000)), ())])
+    assert len(book.children) == 3

@@ -3,12 +3,14 @@ No I/O: `Gateway` and `AsyncGateway` share it, as both devices share the `Sessio
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 
 from .._dpcache import DpCache
+from .._lograte import warn_rate_limited
 from ..events import (
     ChildOffline,
     ChildOnline,
@@ -19,7 +21,13 @@ from ..events import (
     StatusPush,
 )
 
-__all__ = ["ChildBook", "ChildState", "ChildStatus"]
+__all__ = ["MAX_CHILDREN", "ChildBook", "ChildState", "ChildStatus"]
+
+log = logging.getLogger(__name__)
+
+# Zigbee gateways serve up to a few hundred children. A gateway that names ever-new cids is
+# broken or hostile: past this many, new cids are not kept (their events still go out).
+MAX_CHILDREN = 1024
 
 
 @attrs.frozen
@@ -57,16 +65,28 @@ class ChildBook:
     child is there. Before any report (3.3 gateways have none) an answer about a child
     counts too; after one, answers come from the gateway's memory and prove nothing."""
 
-    def __init__(self, max_cached_dps: int, where: str, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        max_cached_dps: int,
+        where: str,
+        clock: Callable[[], float],
+        max_children: int = MAX_CHILDREN,
+    ) -> None:
         self._children: dict[str, _Child] = {}
+        self._max_children = max_children
         self._limit = max_cached_dps
         self._where = where
         self._clock = clock
         self.reports = 0  # report frames taken in (a driver waits for them to stop)
 
-    def _child(self, cid: str) -> _Child:
+    def _child(self, cid: str) -> _Child | None:
+        """The child's record, made on first sight; None past `max_children`."""
         child = self._children.get(cid)
         if child is None:
+            if len(self._children) >= self._max_children:
+                message = "%s: over %d children named: new cids are not kept"
+                warn_rate_limited(log, self._where, message, self._where, self._max_children)
+                return None
             cache = DpCache(self._limit, f"{self._where}, child {cid}", self._clock)
             child = self._children[cid] = _Child(cache)
         return child
@@ -91,17 +111,19 @@ class ChildBook:
         routed: list[tuple[str, DeviceEvent]] = []
         for event in events:
             if isinstance(event, StatusPush) and event.cid is not None:
-                child = self._child(event.cid)
-                child.cache.update(event.dps)
-                child.cached = False
                 routed.append((event.cid, event))
-                self._seen(event.cid, True, routed)
+                child = self._child(event.cid)
+                if child is not None:
+                    child.cache.update(event.dps)
+                    child.cached = False
+                    self._seen(event.cid, True, routed)
             elif isinstance(event, RequestDone) and event.cid is not None:
                 child = self._child(event.cid)
-                child.cache.update(event.dps or {})
-                child.cached = event.cached
-                if not self.reports:
-                    self._seen(event.cid, True, routed)
+                if child is not None:
+                    child.cache.update(event.dps or {})
+                    child.cached = event.cached
+                    if not self.reports:
+                        self._seen(event.cid, True, routed)
             elif isinstance(event, PresenceReport):
                 self.reports += 1
                 for cid in event.online:
@@ -112,6 +134,8 @@ class ChildBook:
 
     def _seen(self, cid: str, online: bool, routed: list[tuple[str, DeviceEvent]]) -> None:
         child = self._child(cid)
+        if child is None:
+            return
         changed = child.state.online is not online
         last_seen = self._clock() if online else child.state.last_seen
         child.state = ChildState(online, last_seen)
