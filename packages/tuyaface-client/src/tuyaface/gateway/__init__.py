@@ -5,12 +5,13 @@ pushes by cid; `child(cid)` hands out a handle with a device's calls."""
 
 from __future__ import annotations
 
-from ._book import ChildState, ChildStatus
+from ._book import MAX_CHILDREN, ChildState, ChildStatus
 from .async_gateway import AsyncChild, AsyncGateway
 from .blocking import Child, Gateway
 from .simulated import SimulatedGateway
 
 __all__ = [
+    "MAX_CHILDREN",
     "AsyncChild",
     "AsyncGateway",
     "Child",
