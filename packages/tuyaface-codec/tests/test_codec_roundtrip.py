@@ -250,6 +250,14 @@ def test_request_arguments_are_checked(tag: str) -> None:
     )
 
 
+@pytest.mark.parametrize("tag", BUILTIN_VERSIONS)
+def test_sub_device_refresh_names_the_cid_in_a_list(tag: str) -> None:
+    """A gateway ignores a bare-string cid on UPDATEDPS (docs/protocol.md §10a)."""
+    version = get_protocol(tag)
+    body = version.build_payload(RequestKind.REFRESH, dev_id="gw", t=1, dp_ids=[18], cid="a4c1")
+    assert body == b'{"dpId":[18],"cid":["a4c1"]}'
+
+
 @pytest.mark.parametrize("size", [1, 5, 15, 17, 33])
 def test_ecb_refuses_partial_blocks_and_stays_correct(crypto: CryptoBackend, size: int) -> None:
     """A partial block used to stay buffered in the cryptography backend's shared per-key

@@ -53,6 +53,7 @@ class DeviceCore:
     protocol: Protocol
     factory: TransportFactory = attrs.field(repr=False)
     cid: str | None = None
+    gateway: bool = False
     timeout: float = DEFAULT_TIMEOUT
     heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL
     device22: bool = False
@@ -77,6 +78,7 @@ class DeviceCore:
             self.local_key,
             self.dev_id,
             cid=self.cid,
+            gateway=self.gateway,
             reply_timeout=self.timeout,
             heartbeat_interval=self.heartbeat_interval,
             device22=self.device22,
@@ -90,7 +92,7 @@ class DeviceCore:
             log.info("%s needs the device22 status query: remembered", self.where)
             self.device22 = True
         for event in events:
-            if isinstance(event, RequestDone):
+            if isinstance(event, RequestDone) and event.cid == self.cid:
                 self.cache.update(event.dps or {})
             elif isinstance(event, StatusPush) and event.cid == self.cid:
                 self.cache.update(event.dps)
@@ -107,6 +109,7 @@ class DeviceBase:
     """Construction and read-only state common to `Device` and `AsyncDevice`. No I/O."""
 
     default_transport: ClassVar[str]
+    serves_children: ClassVar[bool] = False  # a gateway: its session routes by cid
 
     def __init__(
         self,
@@ -141,6 +144,7 @@ class DeviceBase:
             resolve_protocol(version, plugin_manager),
             resolve_transport(transport or self.default_transport, plugin_manager),
             cid=cid,
+            gateway=self.serves_children,
             timeout=timeout,
             heartbeat_interval=heartbeat_interval or None,
             device22=device22,

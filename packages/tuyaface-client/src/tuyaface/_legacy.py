@@ -2,7 +2,9 @@
 
 Thin layers over `Device`: the dict is read into settings, one `Device` per dict is kept in
 `device["tuyaface"]["connection"]` (so consecutive calls share one connection), and the
-bookkeeping 1.x kept in `device["tuyaface"]` is updated after each call.
+bookkeeping 1.x kept in `device["tuyaface"]` is updated after each call. A dict with a
+`cid` names a gateway's child: 'deviceid', 'localkey' and 'ip' are then the gateway's, and
+the dicts of one gateway's children share one `Gateway` (gateways take 1 - 3 clients).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any, TypeVar
 
@@ -21,6 +24,7 @@ from tuyaface_codec.keys import as_key, require_key
 from ._core import DEFAULT_PORT, DEFAULT_TIMEOUT, DeviceBase
 from ._types import DpsInput
 from .device import Device
+from .gateway import Child, Gateway
 
 __all__ = [
     "DEVICE22_STATUS_CMD",
@@ -43,7 +47,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 LegacyDict = MutableMapping[str, Any]
 """The 1.x device dict: 'protocol', 'deviceid', 'localkey', 'ip', optional 'port',
-'pref_status_cmd', 'timeout', 'transport'; tuyaface adds 'tuyaface'."""
+'pref_status_cmd', 'timeout', 'transport', 'cid' (a gateway's child); tuyaface adds
+'tuyaface'."""
 
 STATUS_CMD = int(Command.DP_QUERY)  # 10: the usual status query
 DEVICE22_STATUS_CMD = int(Command.CONTROL_NEW)  # 13: CONTROL_NEW with null DPs (device22)
@@ -55,6 +60,9 @@ _REQUIRED = {
     "protocol": "the protocol version, '3.1' ... '3.5'",
 }
 _lock = threading.Lock()  # creating a dict's Device
+# One Gateway per gateway while any child's dict keeps a handle on it (the handle holds it).
+_gateways: weakref.WeakValueDictionary[Settings, Gateway] = weakref.WeakValueDictionary()
+_Driver = Device | Child
 
 
 @attrs.frozen
@@ -68,9 +76,10 @@ class Settings:
     port: int = DEFAULT_PORT
     timeout: float = DEFAULT_TIMEOUT
     transport: str | None = None
+    cid: str | None = None
 
     def options(self) -> dict[str, Any]:
-        """Keyword arguments for `Device` / `AsyncDevice`."""
+        """Keyword arguments for `Device` / `AsyncDevice` (the gateway's, for a child)."""
         return {
             "dev_id": self.dev_id,
             "local_key": self.local_key,
@@ -93,6 +102,9 @@ def read_settings(device: Mapping[str, Any]) -> Settings:
     except (TypeError, ValueError):
         raise LocalProtocolError("'port' must be a number (6668) and 'timeout' seconds") from None
     transport = device.get("transport")
+    cid = device.get("cid")
+    if cid is not None and (not isinstance(cid, str) or not cid):
+        raise LocalProtocolError("'cid' names a gateway's child: a non-empty string")
     return Settings(
         dev_id=str(device["deviceid"]),
         local_key=require_key(as_key(device["localkey"])),
@@ -101,6 +113,7 @@ def read_settings(device: Mapping[str, Any]) -> Settings:
         port=port,
         timeout=timeout,
         transport=None if transport is None else str(transport),
+        cid=cid,
     )
 
 
@@ -137,7 +150,7 @@ def reply(dev_id: str, dps: Mapping[str, Any], cid: str | None = None) -> dict[s
 
 
 @contextlib.contextmanager
-def tracking(book: dict[str, Any], driver: DeviceBase) -> Iterator[None]:
+def tracking(book: dict[str, Any], driver: DeviceBase | Child) -> Iterator[None]:
     """Count a request and note its outcome: availability, and pref_status_cmd 13 once
     the driver learnt the device needs the device22 query."""
     book["sequence_nr"] += 1
@@ -150,7 +163,8 @@ def tracking(book: dict[str, Any], driver: DeviceBase) -> Iterator[None]:
         book["availability"] = False
         raise
     finally:
-        book["pref_status_cmd"] = DEVICE22_STATUS_CMD if driver.device22 else STATUS_CMD
+        device22 = isinstance(driver, DeviceBase) and driver.device22  # never for a child
+        book["pref_status_cmd"] = DEVICE22_STATUS_CMD if device22 else STATUS_CMD
     book["availability"] = True
 
 
@@ -162,12 +176,14 @@ class _DictDevice(Device):
         self.settings = settings
 
 
-def _connection(book: dict[str, Any], settings: Settings) -> Device:
+def _connection(book: dict[str, Any], settings: Settings) -> _Driver:
     """The dict's `Device`: the kept one while the dict still names the same device,
-    else a new one (the old one closed)."""
+    else a new one (the old one closed). For a child, its handle on the shared `Gateway`."""
     device22 = wants_device22(book)
     with _lock:
         kept = book["connection"]
+        if settings.cid is not None:
+            return _child(book, settings, settings.cid)
         if (
             isinstance(kept, _DictDevice)
             and kept.settings == settings
@@ -181,15 +197,46 @@ def _connection(book: dict[str, Any], settings: Settings) -> Device:
         return fresh
 
 
+def _child(book: dict[str, Any], settings: Settings, cid: str) -> Child:
+    """A child's handle, on the one `Gateway` the dicts of its siblings share."""
+    kept = book["connection"]
+    if isinstance(kept, _DictChild) and kept.settings == settings:
+        return kept
+    if isinstance(kept, Device):
+        kept.close()
+    gateway_settings = attrs.evolve(settings, cid=None)
+    gateway = _gateways.get(gateway_settings)
+    if gateway is None:
+        gateway = _gateways[gateway_settings] = Gateway(**gateway_settings.options())
+    fresh = book["connection"] = _DictChild(gateway, cid, settings)
+    return fresh
+
+
+class _DictChild(Child):
+    """The child handle kept in a dict's bookkeeping, with the settings it was made from."""
+
+    def __init__(self, gateway: Gateway, cid: str, settings: Settings) -> None:
+        super().__init__(gateway, cid)
+        self.settings = settings
+
+
 def close_connection(device: LegacyDict) -> None:
-    """Close the connection a dict keeps (the device then has its one slot free)."""
+    """Close the connection a dict keeps (the device then has its one slot free). For a
+    child, the gateway's shared connection (its siblings' next call opens it again)."""
     book = device.get("tuyaface")
-    if isinstance(book, dict) and isinstance(book.get("connection"), Device):
-        book["connection"].close()
-        book["connection"] = None
+    if not isinstance(book, dict):
+        return
+    kept = book.get("connection")
+    if isinstance(kept, Device):
+        kept.close()
+    elif isinstance(kept, Child):
+        kept.gateway.close()
+    else:
+        return
+    book["connection"] = None
 
 
-def _call(device: LegacyDict, action: Callable[[Device], T]) -> tuple[Settings, T]:
+def _call(device: LegacyDict, action: Callable[[_Driver], T]) -> tuple[Settings, T]:
     settings = read_settings(device)
     book = bookkeeping(device)
     driver = _connection(book, settings)
@@ -200,8 +247,8 @@ def _call(device: LegacyDict, action: Callable[[Device], T]) -> tuple[Settings, 
 def status(device: LegacyDict) -> dict[str, Any]:
     """The device's reply to a status query, `{"devId": ..., "dps": {"1": True, ...}}`;
     also kept in `device["tuyaface"]["status"]`. Raises a `TuyaError` on failure."""
-    settings, dps = _call(device, Device.status)
-    message = reply(settings.dev_id, dps)
+    settings, dps = _call(device, lambda driver: driver.status())
+    message = reply(settings.dev_id, dps, settings.cid)
     device["tuyaface"]["status"] = message
     return message
 

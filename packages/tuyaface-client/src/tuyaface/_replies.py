@@ -23,12 +23,14 @@ __all__ = [
     "DEVICE22_ERROR",
     "WRONG_KEY",
     "PendingRequest",
+    "answer_cid",
     "device_error",
     "error_text",
     "is_device22_answer",
     "is_device22_error",
     "read_answer",
     "read_push",
+    "read_report",
 ]
 
 # The text a "device22" firmware answers DP_QUERY with (docs/protocol.md §7).
@@ -46,6 +48,7 @@ class PendingRequest:
     kind: RequestKind
     dps: dict[str, Any] | None = attrs.field(default=None, repr=False)
     dp_ids: tuple[str, ...] | None = None
+    cid: str | None = None  # the gateway child it is for; None: the device itself
     internal: bool = False
     request_id: int = attrs.field(factory=lambda: next(_ids))
     cmd: int = -1
@@ -126,10 +129,44 @@ def read_answer(frame: Frame) -> dict[str, Any] | None:
 def read_push(frame: Frame) -> tuple[dict[str, Any], str | None]:
     """DP values and sub-device id of a STATUS push; PayloadError when unreadable."""
     message = parse_json_object(frame.payload)
+    return extract_dps(message), _cid_of(message)
+
+
+def _cid_of(message: dict[str, Any]) -> str | None:
+    """The sub-device a message names: `cid` at top level or inside `data`."""
     cid = message.get("cid")
     data = message.get("data")
     if cid is None and isinstance(data, dict):
         cid = data.get("cid")
     if cid is not None and not isinstance(cid, str):
-        raise PayloadError("push 'cid' is not a string")
-    return extract_dps(message), cid
+        raise PayloadError("'cid' is not a string")
+    return cid
+
+
+def answer_cid(frame: Frame) -> str | None:
+    """The sub-device an answer names, or None (no cid, or not readable: reading the
+    answer reports that). Cheap for the common answer without one."""
+    if b'"cid"' not in frame.payload:
+        return None
+    try:
+        return _cid_of(parse_json_object(frame.payload))
+    except TuyaError:
+        return None
+
+
+def read_report(frame: Frame) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(online, offline) cids of a `subdev_online_stat_report` (cmd 64), or None for any
+    other cmd 64 message. PayloadError when unreadable."""
+    message = parse_json_object(frame.payload)
+    data = message.get("data")
+    if message.get("reqType") != "subdev_online_stat_report" or not isinstance(data, dict):
+        return None
+    return _cids(data.get("online")), _cids(data.get("offline"))
+
+
+def _cids(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(cid, str) for cid in value):
+        raise PayloadError("a presence report's cid list is not a list of strings")
+    return tuple(value)

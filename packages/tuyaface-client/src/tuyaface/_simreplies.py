@@ -20,7 +20,16 @@ from tuyaface_codec import (
 )
 from tuyaface_codec.requests import dump_json
 
-__all__ = ["DATA_FORMAT_ERROR", "DEVICE22_ANSWER", "Reports", "reports_for", "requested_dp_ids"]
+__all__ = [
+    "DATA_FORMAT_ERROR",
+    "DEVICE22_ANSWER",
+    "Reports",
+    "child_status",
+    "presence_report",
+    "reports_for",
+    "request_cid",
+    "requested_dp_ids",
+]
 
 DEVICE22_ANSWER = b"json obj data unvalid"
 DATA_FORMAT_ERROR = b"data format error"
@@ -37,6 +46,10 @@ class Reports(TypingProtocol):
         """An unsolicited status push (cmd 8)."""
         ...
 
+    def child_push(self, cid: str, dps: Mapping[str, Any], t: int) -> bytes:
+        """A gateway child's push (cmd 8), naming it by `cid`."""
+        ...
+
 
 @attrs.frozen
 class LegacyReports:
@@ -48,6 +61,9 @@ class LegacyReports:
     def push(self, dev_id: str, dps: Mapping[str, Any], t: int) -> bytes:
         return dump_json({"devId": dev_id, "dps": dict(dps), "t": t})
 
+    def child_push(self, cid: str, dps: Mapping[str, Any], t: int) -> bytes:
+        return dump_json({"dps": dict(dps), "cid": cid, "t": t})
+
 
 @attrs.frozen
 class EnvelopeReports:
@@ -58,6 +74,9 @@ class EnvelopeReports:
 
     def push(self, dev_id: str, dps: Mapping[str, Any], t: int) -> bytes:
         return dump_json({"protocol": 4, "t": t, "data": {"dps": dict(dps)}})
+
+    def child_push(self, cid: str, dps: Mapping[str, Any], t: int) -> bytes:
+        return dump_json({"protocol": 4, "t": t, "data": {"dps": dict(dps), "cid": cid}})
 
 
 # Keyed by the command the version reads status with (docs/protocol.md §6.6).
@@ -84,6 +103,32 @@ def request_dps(payload: bytes) -> dict[str, Any]:
     if not dps:
         raise PayloadError("the request has no dps")
     return dps
+
+
+def child_status(cid: str, dps: Mapping[str, Any]) -> bytes:
+    """A gateway's answer to a child's status read (every version, docs/protocol.md §10a)."""
+    return dump_json({"dps": dict(dps), "cid": cid})
+
+
+def presence_report(online: list[str], offline: list[str]) -> bytes:
+    """One frame of a gateway's `subdev_online_stat_report` (cmd 64)."""
+    data = {"online": online, "offline": offline, "nearby": []}
+    return dump_json({"reqType": "subdev_online_stat_report", "data": data})
+
+
+def request_cid(payload: bytes) -> str | None:
+    """The child a request names: `cid` at top level (a string, or the refresh's list) or
+    inside `data`; None for the gateway itself."""
+    message = parse_json_object(payload)
+    cid = message.get("cid")
+    data = message.get("data")
+    if cid is None and isinstance(data, dict):
+        cid = data.get("cid")
+    if isinstance(cid, list) and len(cid) == 1:
+        cid = cid[0]
+    if cid is not None and not isinstance(cid, str):
+        raise PayloadError("the request's cid is neither a string nor a one-string list")
+    return cid
 
 
 def requested_dp_ids(payload: bytes) -> list[str]:

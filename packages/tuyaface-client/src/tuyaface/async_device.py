@@ -246,7 +246,11 @@ class AsyncDevice(DeviceBase):
     def events(self) -> EventStream:
         """Pushes (`StatusPush`) and connection changes (`Connected`, `Disconnected`,
         `ConnectFailed`) from now on; starts the connection if needed."""
-        stream = EventStream(self._subscribers)
+        return self._subscribe(self._subscribers)
+
+    def _subscribe(self, subscribers: dict[EventStream, None]) -> EventStream:
+        """A new stream fed from `subscribers`; starts the connection if needed."""
+        stream = EventStream(subscribers)
         if self._closed:
             stream.put(None)
         else:
@@ -299,6 +303,10 @@ class AsyncDevice(DeviceBase):
     # -- callers ----------------------------------------------------------------------
 
     async def _call(self, kind: RequestKind, **request: Any) -> dict[str, Any]:
+        return outcome(await self._request(kind, **request))
+
+    async def _request(self, kind: RequestKind, **request: Any) -> RequestDone | RequestFailed:
+        """Send a request on the connection (opened if needed); its outcome event."""
         link = self._link if self.connected else None
         if link is None:
             link = await self._connection()
@@ -315,10 +323,9 @@ class AsyncDevice(DeviceBase):
             self._absorb(link, link.session.take_events())
             self._arm(link)
             await self._flush(link)
-            event = await future
+            return await future
         finally:
             self._results.pop(request_id, None)
-        return outcome(event)
 
     def _watch(self) -> None:
         """Every `timeout` seconds while calls wait: fail those past their bound. One timer

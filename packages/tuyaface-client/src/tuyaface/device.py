@@ -87,16 +87,20 @@ class Device(DeviceBase, Closing):
 
     def wait_for_push(self, timeout: float) -> StatusPush | None:
         """The next status push (already received, or within `timeout` seconds), or None."""
+        return self._next_push(self._pushes, timeout)
+
+    def _next_push(self, pushes: deque[StatusPush], timeout: float) -> StatusPush | None:
+        """The next push in `pushes`, reading the connection for up to `timeout` s."""
         until = self._core.clock() + timeout  # the wait for our turn counts
         if not self._turns.acquire(timeout):
-            return self._pushes.popleft() if self._pushes else None
+            return pushes.popleft() if pushes else None
         try:
-            if not self._pushes:
+            if not pushes:
                 link = self._connected()
-                self._drive(link, lambda: bool(self._pushes), until=until)
-                if not self._pushes and link.error is not None:
+                self._drive(link, lambda: bool(pushes), until=until)
+                if not pushes and link.error is not None:
                     raise link.error
-            return self._pushes.popleft() if self._pushes else None
+            return pushes.popleft() if pushes else None
         finally:
             self._turns.release()
 
@@ -113,13 +117,17 @@ class Device(DeviceBase, Closing):
     # -- requests ---------------------------------------------------------------------
 
     def _call(self, kind: RequestKind, **request: Any) -> dict[str, Any]:
+        return outcome(self._request(kind, **request))
+
+    def _request(self, kind: RequestKind, **request: Any) -> RequestDone | RequestFailed:
+        """Send a request in our turn (connecting if needed); its outcome event."""
         with self._turns.turn(self._core.timeout, self._core.where):
             link = self._connected()
             event = self._exchange(link, kind, request)
             if self._stale(link, event):
                 log.info("%s: connection had gone stale, reconnecting", self._core.where)
                 event = self._exchange(self._connected(), kind, request)
-            return outcome(event)
+            return event
 
     def _exchange(
         self, link: _Link, kind: RequestKind, request: dict[str, Any]

@@ -9,12 +9,15 @@ import attrs
 from tuyaface_codec import Frame, RequestKind, TuyaError
 
 __all__ = [
+    "ChildOffline",
+    "ChildOnline",
     "ConnectFailed",
     "Connected",
     "DeviceEvent",
     "Disconnected",
     "Event",
     "IncomingRequest",
+    "PresenceReport",
     "Ready",
     "RequestDone",
     "RequestFailed",
@@ -31,12 +34,17 @@ class Ready:
 
 @attrs.frozen
 class RequestDone:
-    """A request got its answer. `dps` holds the DP values the answer carried, if any."""
+    """A request got its answer. `dps` holds the DP values the answer carried, if any.
+    `cid` names the gateway child the request was for (None: the device itself).
+    `cached` is True for a child's status read: a gateway answers it from its memory
+    without asking the child (docs/protocol.md §10a); pushes carry measured values."""
 
     request_id: int
     kind: RequestKind
     dps: dict[str, Any] | None = attrs.field(repr=False)
     frame: Frame
+    cid: str | None = None
+    cached: bool = False
 
 
 @attrs.frozen
@@ -54,6 +62,15 @@ class StatusPush:
 
     dps: dict[str, Any] = attrs.field(repr=False)
     cid: str | None = None
+
+
+@attrs.frozen
+class PresenceReport:
+    """A gateway's sub-device report (cmd 64 `subdev_online_stat_report`), answer or
+    unsolicited. One frame of possibly several: a cid absent from it has not left."""
+
+    online: tuple[str, ...]
+    offline: tuple[str, ...]
 
 
 @attrs.frozen
@@ -84,6 +101,7 @@ Event = (
     | RequestDone
     | RequestFailed
     | StatusPush
+    | PresenceReport
     | IncomingRequest
     | UnreadableFrame
     | SessionClosed
@@ -115,4 +133,18 @@ class ConnectFailed:
     retry_in: float
 
 
-DeviceEvent = StatusPush | Connected | Disconnected | ConnectFailed
+@attrs.frozen
+class ChildOnline:
+    """A gateway child was reported online, or answered or pushed (3.3 has no report)."""
+
+    cid: str
+
+
+@attrs.frozen
+class ChildOffline:
+    """A gateway's presence report lists the child as offline."""
+
+    cid: str
+
+
+DeviceEvent = StatusPush | Connected | Disconnected | ConnectFailed | ChildOnline | ChildOffline

@@ -35,16 +35,19 @@ from ._lograte import warn_rate_limited
 from ._replies import (
     WRONG_KEY,
     PendingRequest,
+    answer_cid,
     device_error,
     error_text,
     is_device22_error,
     read_answer,
     read_push,
+    read_report,
 )
 from ._types import DpsInput
 from .events import (
     Event,
     IncomingRequest,
+    PresenceReport,
     Ready,
     RequestDone,
     RequestFailed,
@@ -103,6 +106,7 @@ class Session:
     dev_id: str
     role: Role = Role.CLIENT
     cid: str | None = None
+    gateway: bool = False  # serves children: routes answers by cid, never device22
     reply_timeout: float = DEFAULT_REPLY_TIMEOUT
     heartbeat_interval: float | None = None
     device22: bool = False
@@ -247,8 +251,10 @@ class Session:
         *,
         dps: DpsInput | None = None,
         dp_ids: Iterable[int | str] | None = None,
+        cid: str | None = None,
     ) -> int:
-        """Queue a request; its answer comes as RequestDone / RequestFailed with this id."""
+        """Queue a request; its answer comes as RequestDone / RequestFailed with this id.
+        `cid` addresses a gateway's child (default: the session's own `cid`)."""
         if self.role is not Role.CLIENT:
             raise LocalProtocolError("only a client session sends requests")
         if self.state is State.CLOSED:
@@ -259,6 +265,7 @@ class Session:
             kind,
             dps={str(dp): value for dp, value in dps.items()} if dps else None,
             dp_ids=tuple(str(dp) for dp in dp_ids) if dp_ids else None,
+            cid=self.cid if cid is None else cid,
         )
         self._queue.append(pending)
         self._pump(now)
@@ -279,7 +286,7 @@ class Session:
                 dev_id=self.dev_id,
                 t=int(self.wall_time()),
                 dps=request.dps,
-                cid=self.cid,
+                cid=request.cid,
                 dp_ids=dp_ids,
             )
             cmd = self.protocol.command_for(request.kind)
@@ -296,7 +303,13 @@ class Session:
     def _on_reply(self, request: PendingRequest, frame: Frame, now: float) -> None:
         try:
             text = error_text(frame)  # DecryptError for bytes that are not text
-            if text is not None and request.kind is RequestKind.STATUS and is_device22_error(text):
+            # A gateway polled without a cid says "data unvalid" too: never device22 (§7).
+            if (
+                text is not None
+                and request.kind is RequestKind.STATUS
+                and not self.gateway
+                and is_device22_error(text)
+            ):
                 self._switch_to_device22(request, now)
                 return
             if text is not None:
@@ -311,7 +324,10 @@ class Session:
                 return
             self._in_flight = None
             if not request.internal:
-                self._events.append(RequestDone(request.request_id, request.kind, dps, frame))
+                cached = request.cid is not None and request.kind is RequestKind.STATUS
+                self._events.append(
+                    RequestDone(request.request_id, request.kind, dps, frame, request.cid, cached)
+                )
         self._pump(now)
 
     def _switch_to_device22(self, request: PendingRequest, now: float) -> None:
@@ -407,9 +423,15 @@ class Session:
         if self.state is State.HANDSHAKING:
             self._client_handshake(frame, now)
             return
+        if frame.cmd == Command.LAN_EXT_STREAM:
+            self._on_report(frame)  # also when it answers the query
         request = self._in_flight
         echoes = self.protocol.device_echoes_seqno
-        if request is not None and request.answered_by(frame, echoes_seqno=echoes, cid=self.cid):
+        if (
+            request is not None
+            and request.answered_by(frame, echoes_seqno=echoes, cid=request.cid)
+            and (not self.gateway or self._names_request(request, frame))
+        ):
             if not echoes:
                 # 3.4 / 3.5: answers match by command and order, so a copy of the last
                 # answer would pass for the next one; the device's own counter tells them
@@ -425,8 +447,14 @@ class Session:
             self._on_reply(request, frame, now)
         elif frame.cmd == Command.STATUS:
             self._on_push(frame)
-        else:
+        elif frame.cmd != Command.LAN_EXT_STREAM:
             log.debug("%s: dropped an unexpected cmd %d frame", self.dev_id, frame.cmd)
+
+    @staticmethod
+    def _names_request(request: PendingRequest, frame: Frame) -> bool:
+        """On a gateway, an answer naming another child is not this request's answer."""
+        cid = answer_cid(frame)
+        return cid is None or cid == request.cid
 
     def _client_handshake(self, frame: Frame, now: float) -> None:
         if frame.cmd != Command.SESS_KEY_NEG_RESP:
@@ -464,6 +492,16 @@ class Session:
             warn_rate_limited(log, self.dev_id, message, self.dev_id, exc)
             return
         self._events.append(StatusPush(dps, cid))
+
+    def _on_report(self, frame: Frame) -> None:
+        try:
+            report = read_report(frame)
+        except TuyaError as exc:
+            message = "%s: ignored an unreadable sub-device report: %s"
+            warn_rate_limited(log, self.dev_id, message, self.dev_id, exc)
+            return
+        if report is not None:
+            self._events.append(PresenceReport(*report))
 
     def _on_bad_frame(self, error: CodecError, now: float) -> None:
         if self.role is Role.DEVICE:

@@ -131,6 +131,7 @@ class SimulatedDevice:
       the process-wide registry).
     - `behaviour`: checks controls and changes DPs over time while serving (a
       `Behaviour`; `tuyaface.model.simulated_device` builds one from a schema).
+    - `max_connections`: clients served at once (1, as most devices); more are reset.
 
     Counters for tests: `connections` (served), `refused` (turned away because one client
     was already connected), `requests` (the frames it answered, decoded, most recent last).
@@ -148,6 +149,7 @@ class SimulatedDevice:
     error_text: str | None = attrs.field(default=None, kw_only=True)
     idle_timeout: float | None = attrs.field(default=DEFAULT_IDLE_TIMEOUT, kw_only=True)
     behaviour: Behaviour | None = attrs.field(default=None, kw_only=True, repr=False)
+    max_connections: int = attrs.field(default=1, kw_only=True)
     random_bytes: Callable[[int], bytes] = attrs.field(default=os.urandom, kw_only=True, repr=False)
     wall_time: Callable[[], float] = attrs.field(default=time.time, kw_only=True, repr=False)
     plugin_manager: pluggy.PluginManager | None = attrs.field(
@@ -161,7 +163,7 @@ class SimulatedDevice:
         factory=lambda: deque(maxlen=_KEPT_REQUESTS), init=False, repr=False
     )
     _reports: Reports = attrs.field(init=False, repr=False)
-    _active: _Connection | None = attrs.field(default=None, init=False, repr=False)
+    _clients: list[_Connection] = attrs.field(factory=list, init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self.protocol = resolve_protocol(self.version, self.plugin_manager)
@@ -170,7 +172,12 @@ class SimulatedDevice:
     @property
     def connected(self) -> bool:
         """True while a client is connected."""
-        return self._active is not None
+        return bool(self._clients)
+
+    @property
+    def _active(self) -> _Connection | None:
+        """The first client connected, or None."""
+        return self._clients[0] if self._clients else None
 
     # -- serving ----------------------------------------------------------------------
 
@@ -233,22 +240,25 @@ class SimulatedDevice:
 
     async def handle(self, transport: AsyncTransport) -> None:
         """Serve one accepted connection (a server's handler)."""
-        if self._active is not None:
+        if len(self._clients) >= self.max_connections:
             self.refused += 1
-            log.debug("%s: a second client was turned away", self.dev_id)
+            log.debug("%s: a client over the limit was turned away", self.dev_id)
             await _reset(transport)
             return
         connection = _Connection(transport, self._new_session())
-        self._active = connection
+        self._clients.append(connection)
         self.connections += 1
         try:
             await self._converse(connection)
         except OSError as exc:  # the transport's errors: the client went away
             log.debug("%s: connection ended: %s", self.dev_id, exc)
         finally:
-            if self._active is connection:
-                self._active = None
+            self._leave(connection)
             await transport.aclose()
+
+    def _leave(self, connection: _Connection) -> None:
+        if connection in self._clients:
+            self._clients.remove(connection)
 
     # -- acting like a device -----------------------------------------------------------
 
@@ -258,15 +268,29 @@ class SimulatedDevice:
         ready. Returns whether a push was sent."""
         changed = _dp_dict(dps)
         self.dps.update(changed)
-        connection = await self._ready_client(wait)
-        if connection is None:
-            return False
-        self._push(connection.session, changed)
-        try:
-            await connection.flush()
-        except OSError:  # the client has just gone
-            return False
-        return True
+        return await self._push_all(self._reports.push(self.dev_id, changed, self._t()), wait)
+
+    async def _push_all(
+        self, payload: bytes, wait: float, *, cmd: int = Command.STATUS
+    ) -> bool:
+        """Send a frame to every ready client (waiting up to `wait` s for one); whether
+        any got it."""
+        await self._ready_client(wait)
+        sent = False
+        for connection in self._ready_clients():
+            connection.session.push(payload, cmd=cmd)
+            try:
+                await connection.flush()
+            except OSError:  # the client has just gone
+                continue
+            sent = True
+        return sent
+
+    def _ready_clients(self) -> list[_Connection]:
+        return [c for c in self._clients if c.session.state is State.READY]
+
+    def _t(self) -> int:
+        return int(self.wall_time())
 
     async def disconnect(self, *, reset: bool = False, wait: float = CLIENT_WAIT) -> bool:
         """Drop the client (end of stream, or a reset), waiting up to `wait` seconds for
@@ -285,9 +309,9 @@ class SimulatedDevice:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while True:
-            connection = self._active
-            if connection is not None and connection.session.state is State.READY:
-                return connection
+            ready = self._ready_clients()
+            if ready:
+                return ready[0]
             if loop.time() >= deadline:
                 return None
             await asyncio.sleep(0.002)
@@ -334,8 +358,7 @@ class SimulatedDevice:
                     await _reset(connection.transport)
                     return
         finally:
-            if self._active is connection:
-                self._active = None  # free the slot before anything else can run
+            self._leave(connection)  # free the slot before anything else can run
             answering.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await answering
@@ -380,12 +403,12 @@ class SimulatedDevice:
                 connection.queued -= 1
 
     def _answer(self, session: Session, frame: Frame) -> None:
-        handler = _HANDLERS.get(frame.cmd)
-        if handler is None:
+        name = _HANDLERS.get(frame.cmd)
+        if name is None:
             log.debug("%s: ignored cmd %d", self.dev_id, frame.cmd)
         elif session.state is State.READY:
             self.requests.append(frame)
-            handler(self, session, frame)
+            getattr(self, name)(session, frame)
 
     def _on_status(self, session: Session, frame: Frame) -> None:
         if self._answered_error(session, frame):
@@ -425,6 +448,9 @@ class SimulatedDevice:
         session.reply(frame)
         self._push(session, {dp: self.dps[dp] for dp in ids if dp in self.dps})
 
+    def _on_ext_stream(self, session: Session, frame: Frame) -> None:
+        """cmd 64: a plain device does not answer it."""
+
     def _answered_error(self, session: Session, frame: Frame) -> bool:
         if self.error_text is None:
             return False
@@ -433,7 +459,7 @@ class SimulatedDevice:
 
     def _push(self, session: Session, dps: Mapping[str, Any]) -> None:
         if dps:
-            session.push(self._reports.push(self.dev_id, dps, int(self.wall_time())))
+            session.push(self._reports.push(self.dev_id, dps, self._t()))
 
     def _unreadable(self, session: Session, error: TuyaError, data: bytes) -> None:
         """3.2 / 3.3 under a wrong key: the frame passed its CRC but does not decrypt.
@@ -445,14 +471,15 @@ class SimulatedDevice:
         session.reply(Frame(seqno=seqno, cmd=cmd), DATA_FORMAT_ERROR, retcode=1)
 
 
-_Handler = Callable[[SimulatedDevice, Session, Frame], None]
-_HANDLERS: dict[int, _Handler] = {
-    Command.DP_QUERY: SimulatedDevice._on_status,
-    Command.DP_QUERY_NEW: SimulatedDevice._on_status,
-    Command.CONTROL: SimulatedDevice._on_control,
-    Command.CONTROL_NEW: SimulatedDevice._on_control,
-    Command.HEART_BEAT: SimulatedDevice._on_heartbeat,
-    Command.UPDATEDPS: SimulatedDevice._on_refresh,
+# The method answering each command, by name: a subclass (SimulatedGateway) overrides them.
+_HANDLERS: dict[int, str] = {
+    Command.DP_QUERY: "_on_status",
+    Command.DP_QUERY_NEW: "_on_status",
+    Command.CONTROL: "_on_control",
+    Command.CONTROL_NEW: "_on_control",
+    Command.HEART_BEAT: "_on_heartbeat",
+    Command.UPDATEDPS: "_on_refresh",
+    Command.LAN_EXT_STREAM: "_on_ext_stream",
 }
 
 

@@ -60,6 +60,11 @@ class TuyaClient(threading.Thread):
         on_connection: ConnectionCallback | None = None,
     ) -> None:
         self._settings = read_settings(device)
+        if self._settings.cid is not None:
+            raise LocalProtocolError(
+                "TuyaClient does not reach a gateway's child ('cid'): use "
+                "tuyaface.gateway.AsyncGateway, or the functions (status, set_status)"
+            )
         self._book = bookkeeping(device)
         wants_device22(self._book)  # a bad pref_status_cmd fails here, not in the thread
         super().__init__(name=f"TuyaClient {self._settings.dev_id}", daemon=True)

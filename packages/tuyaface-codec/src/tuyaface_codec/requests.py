@@ -83,11 +83,15 @@ class RequestBuilder(Protocol):
         ...
 
 
-def _common(kind: RequestKind, dev_id: str, dp_ids: Iterable[int | str] | None) -> object:
+def _common(
+    kind: RequestKind, dev_id: str, dp_ids: Iterable[int | str] | None, cid: str | None
+) -> object:
     if kind is RequestKind.HEARTBEAT:
         return {"gwId": dev_id, "devId": dev_id}
     if kind is RequestKind.REFRESH:
-        return {"dpId": _numbers(dp_ids or ())}
+        # A sub-device's refresh names it in a list: a bare string is ignored (§10a).
+        ids = _numbers(dp_ids or ())
+        return {"dpId": ids} if cid is None else {"dpId": ids, "cid": [cid]}
     return None
 
 
@@ -129,7 +133,7 @@ class LegacyRequests:
         dp_ids: Iterable[int | str] | None = None,
     ) -> bytes:
         self.command_for(kind)
-        body = _common(kind, dev_id, dp_ids)
+        body = _common(kind, dev_id, dp_ids, cid)
         if body is None:
             body = self._query_or_set(kind, dev_id, t, dps, cid, dp_ids)
         return dump_json(body)
@@ -186,7 +190,7 @@ class Protocol5Requests:
         cid: str | None = None,
         dp_ids: Iterable[int | str] | None = None,
     ) -> bytes:
-        body = _common(kind, dev_id, dp_ids)
+        body = _common(kind, dev_id, dp_ids, cid)
         if body is not None:
             return dump_json(body)
         if kind is RequestKind.STATUS:

@@ -2,6 +2,8 @@
 
 The file is a JSON list of objects with at least "id", "key", "name", "ip" and "version"
 (tinytuya's wizard writes more fields; they are ignored). "ip" and "version" may be empty.
+A gateway's sub-device has "parent" (the gateway's id) and "node_id" (its cid), and often
+no "ip" or "key": those come from the parent's entry.
 """
 
 from __future__ import annotations
@@ -81,6 +83,14 @@ class Inventory:
             f"device id {dev_id!r} is not in {self.path}: check the id, or give --key, --ip "
             "and --version yourself"
         )
+
+    def children_of(self, gateway_id: str) -> dict[str, str]:
+        """The sub-devices listed with this `parent`: cid (`node_id`) -> name."""
+        return {
+            entry.get("node_id") or entry["id"]: str(entry.get("name") or "")
+            for entry in self.entries
+            if entry.get("parent") == gateway_id
+        }
 
     def by_name(self, name: str) -> Mapping[str, Any]:
         """The entry with this name (exactly, else ignoring case; it must be unique)."""

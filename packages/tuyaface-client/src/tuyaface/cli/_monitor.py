@@ -5,16 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import attrs
 import click
 
-from tuyaface_codec import Timeout
+from tuyaface_codec import DeviceError, Timeout
 
-from ..async_device import EventStream
-from ..events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
+from ..async_device import AsyncDevice, EventStream
+from ..events import (
+    ChildOffline,
+    ChildOnline,
+    Connected,
+    ConnectFailed,
+    DeviceEvent,
+    Disconnected,
+    StatusPush,
+)
+from ..gateway import AsyncGateway
 from ._group import emit_json, json_option, main
 from ._select import Selection, Target, device_options
 from ._show import value_text
@@ -27,25 +36,39 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-def event_record(event: DeviceEvent) -> dict[str, Any]:
-    """One event as a JSON object: `{"event": "push", "dps": {...}}` and so on."""
+def event_record(event: DeviceEvent, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One event as a JSON object: `{"event": "push", "dps": {...}}` and so on. A gateway
+    child's events carry its `cid`, and its `name` where `names` (cid -> name) has one."""
     if isinstance(event, StatusPush):
         record: dict[str, Any] = {"event": "push", "dps": event.dps}
         if event.cid is not None:
-            record["cid"] = event.cid
+            record.update(_child(event.cid, names))
         return record
     if isinstance(event, Connected):
         return {"event": "connected"}
+    if isinstance(event, ChildOnline | ChildOffline):
+        state = "online" if isinstance(event, ChildOnline) else "offline"
+        return {"event": f"child_{state}", **_child(event.cid, names)}
     if isinstance(event, Disconnected):
         reason = None if event.error is None else str(event.error)
         return {"event": "disconnected", "reason": reason}
     return {"event": "connect_failed", "reason": str(event.error), "retry_in": event.retry_in}
 
 
+def _child(cid: str, names: Mapping[str, str] | None) -> dict[str, str]:
+    name = (names or {}).get(cid)
+    return {"cid": cid, "name": name} if name else {"cid": cid}
+
+
 def _text(record: dict[str, Any]) -> str:
     kind = record["event"]
+    child = ""
+    if "cid" in record:
+        child = f" [{record['cid']}{' ' + record['name'] if 'name' in record else ''}]"
     if kind in ("push", "status"):
-        return f"{kind} {value_text(record['dps'])}"
+        return f"{kind}{child} {value_text(record['dps'])}"
+    if kind in ("child_online", "child_offline"):
+        return f"{kind}{child}"
     if kind == "disconnected":
         return f"disconnected ({record['reason'] or 'closed'}); reconnecting"
     if kind == "connect_failed":
@@ -100,18 +123,42 @@ def monitor(
 async def _monitor(
     target: Target, printer: _Printer, duration: float | None, count: int | None
 ) -> None:
-    async with target.async_device() as device:
+    device = target.async_gateway() if target.is_gateway else target.async_device()
+    async with device:
         events = device.events()
         first, early = await _first_connection(target, events)
-        dps = await device.status()  # before "connected": 3.1 - 3.3 have no handshake
+        dps = await _status(target, device)  # before "connected": 3.1 - 3.3 have no handshake
         printer(event_record(first))
-        printer({"event": "status", "dps": dps})
+        if dps is not None:
+            status = {"event": "status", "dps": dps}
+            printer(status if target.cid is None else {**status, "cid": target.cid})
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(duration):
                 async for event in _after(early, events):
-                    printer(event_record(event))
+                    if not _concerns(target, event):
+                        continue
+                    printer(event_record(event, target.children))
                     if count is not None and printer.pushes >= count:
                         return
+
+
+async def _status(target: Target, device: AsyncDevice) -> dict[str, Any] | None:
+    """The first status: the child's with --cid; a gateway's own, if it has DPs."""
+    if isinstance(device, AsyncGateway) and target.cid is not None:
+        return await device.child(target.cid).status()
+    try:
+        return await device.status()
+    except DeviceError:
+        if not target.is_gateway:
+            raise
+        return None  # a gateway polled without a cid may answer "data unvalid"
+
+
+def _concerns(target: Target, event: DeviceEvent) -> bool:
+    """With --cid, that child's pushes and presence (and the connection's events)."""
+    if target.cid is None or not isinstance(event, StatusPush | ChildOnline | ChildOffline):
+        return True
+    return event.cid == target.cid
 
 
 async def _first_connection(
@@ -127,7 +174,7 @@ async def _first_connection(
     try:
         async with asyncio.timeout(bound):
             event = await anext(events)
-            while isinstance(event, StatusPush):
+            while isinstance(event, StatusPush | ChildOnline | ChildOffline):
                 early.append(event)
                 event = await anext(events)
     except TimeoutError:

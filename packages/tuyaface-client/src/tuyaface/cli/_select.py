@@ -1,11 +1,14 @@
 """Which device a command talks to: `--id/--key/--ip/--version/--port`, or `--name` / `--id`
-looked up in devices.json; the key may come from $TUYAFACE_LOCAL_KEY."""
+looked up in devices.json; the key may come from $TUYAFACE_LOCAL_KEY. A gateway's child is
+`--cid`, or a devices.json sub-device entry (`parent`, `node_id`: ip, key and version come
+from the parent's entry)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
 
 import attrs
 import click
@@ -13,12 +16,14 @@ import click
 from .._core import DEFAULT_PORT, DEFAULT_TIMEOUT
 from ..async_device import AsyncDevice
 from ..device import Device
+from ..events import StatusPush
+from ..gateway import AsyncGateway, Gateway
 from ..plugins import protocol_versions
 from ._errors import ConfigError
 from ._inventory import DEVICES_ENV, Inventory, inventory_path
 from ._options import DpIdsParam, VersionChoice, known_version
 
-__all__ = ["KEY_ENV", "Selection", "Target", "device_options"]
+__all__ = ["KEY_ENV", "Reachable", "Selection", "Target", "device_options"]
 
 KEY_ENV = "TUYAFACE_LOCAL_KEY"
 _KEY_SIZE = 16
@@ -26,9 +31,19 @@ _KEY_SIZE = 16
 F = Callable[..., Any]
 
 
+class Reachable(Protocol):
+    """What `status` and `set` use: a `Device`, or a gateway's `Child`."""
+
+    def status(self) -> dict[str, Any]: ...
+    def set_status(self, dps: dict[str, Any]) -> None: ...
+    def wait_for_push(self, timeout: float) -> StatusPush | None: ...
+
+
 @attrs.frozen
 class Target:
-    """A device the command can talk to: everything needed to connect."""
+    """A device the command can talk to: everything needed to connect. With `cid`, a
+    gateway's child (the other fields are the gateway's); `children` names the gateway's
+    children known from devices.json (cid -> name)."""
 
     dev_id: str
     local_key: str = attrs.field(repr=False)
@@ -39,36 +54,66 @@ class Target:
     dp_ids: tuple[str, ...] = ("1", "2", "3")
     name: str | None = None
     entry: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    cid: str | None = None
+    children: Mapping[str, str] = attrs.field(factory=dict)
 
     def describe(self) -> dict[str, Any]:
         """The device's identity for JSON output (never the key)."""
-        return {
+        identity = {
             "id": self.dev_id,
             "name": self.name,
             "ip": self.ip,
             "port": self.port,
             "version": self.version,
         }
+        return identity if self.cid is None else {**identity, "cid": self.cid}
 
     @property
     def title(self) -> str:
         """How human output names the device."""
         named = f" ({self.name})" if self.name else ""
-        return f"{self.dev_id}{named} at {self.ip}:{self.port}, protocol {self.version}"
+        where = f"{self.ip}:{self.port}, protocol {self.version}"
+        if self.cid is not None:
+            return f"child {self.cid}{named} of gateway {self.dev_id} at {where}"
+        return f"{self.dev_id}{named} at {where}"
+
+    @property
+    def is_gateway(self) -> bool:
+        """A child was named, or devices.json lists children of this device."""
+        return self.cid is not None or bool(self.children)
+
+    @contextlib.contextmanager
+    def reach(self) -> Iterator[Reachable]:
+        """The device, or the child through its gateway; closed at the end of the block."""
+        if self.cid is None:
+            with self.device() as device:
+                yield device
+        else:
+            with self.gateway() as gateway:
+                yield gateway.child(self.cid)
+
+    def _arguments(self) -> dict[str, Any]:
+        return {
+            "dev_id": self.dev_id, "local_key": self.local_key, "host": self.ip,
+            "version": self.version, "port": self.port, "timeout": self.timeout,
+            "dp_ids": self.dp_ids,
+        }  # fmt: skip
+
+    def gateway(self) -> Gateway:
+        """A blocking `Gateway` for this target (no I/O yet)."""
+        return Gateway(**self._arguments())
+
+    def async_gateway(self) -> AsyncGateway:
+        """An `AsyncGateway` for this target (no I/O yet)."""
+        return AsyncGateway(**self._arguments())
 
     def device(self) -> Device:
         """A blocking `Device` for this target (no I/O yet)."""
-        return Device(
-            self.dev_id, self.local_key, self.ip,
-            version=self.version, port=self.port, timeout=self.timeout, dp_ids=self.dp_ids,
-        )
+        return Device(**self._arguments())
 
     def async_device(self) -> AsyncDevice:
         """An `AsyncDevice` for this target (no I/O yet)."""
-        return AsyncDevice(
-            self.dev_id, self.local_key, self.ip,
-            version=self.version, port=self.port, timeout=self.timeout, dp_ids=self.dp_ids,
-        )
+        return AsyncDevice(**self._arguments())
 
 
 @attrs.frozen
@@ -84,6 +129,7 @@ class Selection:
     devices: str | None
     timeout: float
     dp_ids: tuple[str, ...]
+    cid: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -99,21 +145,33 @@ class Selection:
                 ctx=click.get_current_context(silent=True),
             )
         entry: Mapping[str, Any] = {}
+        parent: Mapping[str, Any] = {}
+        children: dict[str, str] = {}
         if self.name is not None or not self.complete:
             inventory = Inventory.load(inventory_path(self.devices))
             entry = self._entry(inventory)
-        dev_id = self.dev_id or entry["id"]
+            parent_id = _field(entry, "parent")
+            parent = inventory.by_id(parent_id) if parent_id else {}
+            children = inventory.children_of(parent.get("id") or entry["id"])
         name = entry.get("name") if isinstance(entry.get("name"), str) else None
+        cid = self.cid or (_field(entry, "node_id") or entry["id"] if parent else None)
+        dev_id = parent.get("id") or self.dev_id or entry["id"]
+
+        def field(what: str) -> str | None:
+            return _field(entry, what) or _field(parent, what)
+
         return Target(
             dev_id=dev_id,
-            local_key=_key(dev_id, self.local_key or _field(entry, "key")),
-            ip=_required(dev_id, "ip", self.ip or _field(entry, "ip"), "--ip ADDRESS"),
-            version=_version(dev_id, self.version or _field(entry, "version")),
+            local_key=_key(dev_id, self.local_key or field("key")),
+            ip=_required(dev_id, "ip", self.ip or field("ip"), "--ip ADDRESS"),
+            version=_version(dev_id, self.version or field("version")),
             port=self.port,
             timeout=self.timeout,
             dp_ids=self.dp_ids,
             name=name or self.name,
             entry=entry,  # its category, product_id and mapping give the DP schema
+            cid=cid,
+            children=children,
         )
 
     def _entry(self, inventory: Inventory) -> Mapping[str, Any]:
@@ -185,6 +243,10 @@ _OPTIONS = (
         "command lines).",
     ),
     click.option("--ip", help="The device's IP address."),
+    click.option(
+        "--cid", help="A gateway's child (sub-device) by its cid (node_id), through the gateway "
+        "that --name / --id / --ip name.",
+    ),
     click.option("--version", type=VersionChoice(), help="The protocol version."),
     click.option(
         "--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
@@ -206,6 +268,7 @@ _OPTIONS = (
 )
 _NAMES = (
     "name", "dev_id", "local_key", "ip", "version", "port", "devices", "timeout", "dp_ids",
+    "cid",
 )
 
 

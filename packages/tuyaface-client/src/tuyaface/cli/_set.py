@@ -135,7 +135,7 @@ def set_dps(
         selection = attrs.evolve(selection, name=name)
     target = selection.resolve()
     schema = target_schema(target, definitions)
-    with target.device() as device:  # no I/O until the first call
+    with target.reach() as device:  # no I/O until the first call
         if named and status_helps(target, definitions, schema, named):
             schema = target_schema(target, definitions, device.status())
         dps = {**dps, **_encode(schema, named)}

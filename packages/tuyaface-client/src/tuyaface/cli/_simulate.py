@@ -1,4 +1,4 @@
-"""`tuyaface simulate`: run a simulated device on TCP until Ctrl-C."""
+"""`tuyaface simulate`: run a simulated device (or gateway) on TCP until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..announce import Announcer
+from ..gateway.simulated import DEFAULT_GATEWAY_CONNECTIONS, SimulatedGateway
 from ..model import BUILTIN, CATEGORY_NAMES, DefinitionError, definition_from_json
 from ..model import simulated_device as schema_device
 from ..simulator import SimulatedDevice, SimulatorServer
@@ -18,7 +19,26 @@ from ._errors import ConfigError
 from ._group import json_option, main, output
 from ._options import DpsParam, VersionChoice
 
+if TYPE_CHECKING:
+    _ChildParamType = click.ParamType[tuple[str, dict[str, Any]]]
+else:  # click < 8.2 has no type parameter at run time
+    _ChildParamType = click.ParamType
+
 __all__ = ["simulate"]
+
+
+class ChildParam(_ChildParamType):
+    """`CID` or `CID={"1": true}`: a gateway child and its DPs."""
+
+    name = "child"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        cid, _, dps = str(value).partition("=")
+        if not cid:
+            self.fail(f"{value!r}: give the child's cid, e.g. a4c138aa or a4c138aa='{{}}'")
+        return cid, DpsParam().convert(dps or "{}", param, ctx)
 
 
 @main.command()
@@ -51,6 +71,19 @@ __all__ = ["simulate"]
     "--announce-interval", type=click.FloatRange(min=0, min_open=True), default=5.0,
     show_default=True, metavar="SECONDS", help="Seconds between announcements.",
 )
+@click.option("--gateway", is_flag=True, help="Simulate a gateway with children (sub-devices).")
+@click.option(
+    "--child", "child_specs", type=ChildParam(), multiple=True, metavar="CID[=DPS_JSON]",
+    help='A gateway child and its DPs, e.g. a4c138aa=\'{"1": true}\' (repeatable).',
+)
+@click.option(
+    "--children", "children_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='A JSON file of gateway children: {"CID": {"1": true}, ...}.',
+)
+@click.option(
+    "--max-connections", type=click.IntRange(min=1), default=None,
+    help=f"Clients served at once (default 1; a gateway {DEFAULT_GATEWAY_CONNECTIONS}).",
+)
 @json_option
 def simulate(
     version: str,
@@ -64,6 +97,10 @@ def simulate(
     device22: bool,
     announce: str | None,
     announce_interval: float,
+    gateway: bool,
+    child_specs: tuple[tuple[str, dict[str, Any]], ...],
+    children_file: Path | None,
+    max_connections: int | None,
     as_json: bool,
 ) -> None:
     """Run a simulated device and print where it listens (Ctrl-C stops it).
@@ -71,14 +108,32 @@ def simulate(
     With --category or --schema it acts out that schema: a write its schema rejects is
     ignored (not stored, not pushed; the control is still acknowledged), read-only
     readings change every half second, a cover moves to its position step by step.
+    With --gateway it is a gateway serving the --child / --children sub-devices.
     """
+    children = {**_children_file(children_file), **dict(child_specs)}
+    if children and not gateway:
+        raise click.UsageError("--child and --children need --gateway")
+    described = category is not None or schema_file is not None
+    if gateway and described:
+        raise click.UsageError("--category and --schema describe one device, not a --gateway")
     options: dict[str, Any] = {"version": version, "device22": device22}
-    if category is None and schema_file is None:
-        device = SimulatedDevice(dev_id, key, dps=dps or {"1": False}, **options)
+    device: SimulatedDevice
+    if gateway:
+        device = SimulatedGateway(
+            dev_id, key, dps=dps or {"1": False}, children=children,
+            max_connections=max_connections or DEFAULT_GATEWAY_CONNECTIONS, **options,
+        )  # fmt: skip
+    elif not described:
+        device = SimulatedDevice(
+            dev_id, key, dps=dps or {"1": False}, max_connections=max_connections or 1,
+            **options,
+        )  # fmt: skip
     else:
         schema = None if schema_file is None else _schema(Path(schema_file))
-        device = schema_device(dev_id, key, schema=schema, category=category, dps=dps or {},
-                               **options)
+        device = schema_device(
+            dev_id, key, schema=schema, category=category, dps=dps or {},
+            max_connections=max_connections or 1, **options,
+        )  # fmt: skip
     target = None if announce is None else _address(announce, device)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(device, host, port, (target, announce_interval), as_json))
@@ -89,6 +144,23 @@ def _schema(path: Path) -> Any:
         return definition_from_json(json.loads(path.read_text(encoding="utf-8")), str(path)).schema
     except (OSError, ValueError, DefinitionError) as exc:
         raise ConfigError(f"cannot use {path} as a schema: {exc}") from None
+
+
+def _children_file(path: Path | None) -> dict[str, dict[str, Any]]:
+    """The children of a `--children` file: a JSON object of cid -> DPs."""
+    if path is None:
+        return {}
+    try:
+        children = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--children") from None
+    valid = isinstance(children, dict) and all(isinstance(d, dict) for d in children.values())
+    if not valid:
+        raise click.BadParameter(
+            'give a JSON object of cid -> DPs, e.g. {"a4c138aa": {"1": true}}',
+            param_hint="--children",
+        )
+    return {str(cid): {str(dp): v for dp, v in dps.items()} for cid, dps in children.items()}
 
 
 def _address(text: str, device: SimulatedDevice) -> tuple[str, int]:
@@ -126,8 +198,12 @@ async def _serve(
             "host": server.host,
             "port": server.port,
         }
+        what = "device"
+        if isinstance(device, SimulatedGateway):
+            what = f"gateway with {len(device.children)} children:"
+            event["children"] = sorted(device.children)
         text = (
-            f"simulating device {device.dev_id} (protocol {device.version}) on "
+            f"simulating {what} {device.dev_id} (protocol {device.version}) on "
             f"{server.host}:{server.port}"
         )
         if target is not None:

@@ -38,7 +38,7 @@ def status(
     if device_name is not None:
         selection = attrs.evolve(selection, name=device_name)
     target = selection.resolve()
-    with target.device() as device:
+    with target.reach() as device:
         dps = device.status()
     schema = None if raw else target_schema(target, definitions, dps)
     if schema is None or not schema.specs:
