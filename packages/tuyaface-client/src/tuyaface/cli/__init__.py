@@ -6,7 +6,7 @@ new module imported below.
 
 from __future__ import annotations
 
-from . import _demo, _monitor, _scan, _set, _simulate, _status  # noqa: F401  (register commands)
+from . import _bridge, _demo, _monitor, _scan, _set, _simulate, _status  # noqa: F401  (register commands)
 from ._group import main
 
 __all__ = ["main"]
