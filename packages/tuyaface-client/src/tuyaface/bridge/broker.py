@@ -6,6 +6,7 @@ Blocking (it starts a process and writes a config file): use it outside the even
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -83,6 +84,8 @@ class LocalBroker:
             path = folder / "mosquitto.conf"
             path.write_text(
                 f"listener {self.port} {HOST}\nallow_anonymous true\n"
+                # as root, mosquitto would switch to its own user, which cannot write here
+                f"user {getpass.getuser()}\n"
                 f"persistence true\npersistence_location {folder}/\n"
                 "autosave_interval 1\nmax_queued_messages 100000\n"
                 "max_inflight_messages 0\nlog_dest none\n",
@@ -132,9 +135,13 @@ class LocalBroker:
             process.kill()
             process.wait()
 
-    def restart(self) -> None:
-        """Stop, then start again on the same port."""
+    def restart(self, *, forget: bool = False) -> None:
+        """Stop, then start again on the same port; `forget`: without the saved sessions
+        and retained messages (a broker that lost its disk)."""
         self.stop()
+        if forget:
+            for saved in Path(self._folder.name).glob("*.db"):
+                saved.unlink()
         self.start()
 
     def __enter__(self) -> Self:
