@@ -71,7 +71,9 @@ async def home(
             )
             server = await stack.enter_async_context(device.serve(transport="asyncio"))
             devices[name] = device
-            configs.append(DeviceConfig(dev_id(index), KEY, name, server.host, version, server.port))
+            configs.append(
+                DeviceConfig(dev_id(index), KEY, name, server.host, version, server.port)
+            )
         yield Home(devices, configs)
 
 

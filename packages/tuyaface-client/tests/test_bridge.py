@@ -3,13 +3,14 @@ availability, a clean stop (docs: README "Bridge")."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bridgekit import HEARTBEAT, TIMEOUT, bridge_config, home, running, watching
 
-from tuyaface_codec import Command
 from tuyaface.bridge.broker import LocalBroker
 from tuyaface.bridge.runner import Bridge
+from tuyaface_codec import Command
 
 ONLINE = {"state": "online"}
 OFFLINE = {"state": "offline"}
@@ -51,14 +52,16 @@ async def test_bridge_publishes_state_discovery_and_follows_set(mqtt_broker: Loc
 
 
 async def test_pushes_are_published_without_polling(mqtt_broker: LocalBroker) -> None:
-    async with home(1) as house, watching(mqtt_broker, "b2/d0") as watcher:
-        async with running(Bridge(bridge_config(mqtt_broker, "b2", house.configs))):
-            await watcher.value("b2/d0", {"1": False, "2": 10})
-            reads = len(house.devices["d0"].requests)
-            assert await house.devices["d0"].push({"2": 11})
-            await watcher.value("b2/d0", {"1": False, "2": 11})
-            assert all(f.cmd != Command.DP_QUERY for f in
-                       list(house.devices["d0"].requests)[reads:])
+    async with (
+        home(1) as house,
+        watching(mqtt_broker, "b2/d0") as watcher,
+        running(Bridge(bridge_config(mqtt_broker, "b2", house.configs))),
+    ):
+        await watcher.value("b2/d0", {"1": False, "2": 10})
+        reads = len(house.devices["d0"].requests)
+        assert await house.devices["d0"].push({"2": 11})
+        await watcher.value("b2/d0", {"1": False, "2": 11})
+        assert all(f.cmd != Command.DP_QUERY for f in list(house.devices["d0"].requests)[reads:])
 
 
 async def test_bad_set_sends_nothing_and_reports(mqtt_broker: LocalBroker) -> None:
@@ -71,39 +74,45 @@ async def test_bad_set_sends_nothing_and_reports(mqtt_broker: LocalBroker) -> No
         {},
         b"\xff\xfe",  # not UTF-8
     ]
-    async with home(1) as house, watching(mqtt_broker, "b3/#") as watcher:
-        async with running(Bridge(bridge_config(mqtt_broker, "b3", house.configs))):
-            await watcher.value("b3/d0", {"1": False, "2": 10})
-            before = controls(house.devices["d0"])
-            for payload in bad:
-                await watcher.publish("b3/d0/set", payload)
-            await watcher.until(lambda: len(watcher.messages("b3/bridge/error")) == len(bad),
-                                "one error per refused message")
-            errors = watcher.messages("b3/bridge/error")
-            assert "not valid JSON" in errors[0]["error"]
-            assert "unknown DP '9'" in errors[1]["error"]
-            assert "takes a boolean" in errors[2]["error"]
-            assert all(e["topic"] == "b3/d0/set" and e["device"] == "d0" for e in errors)
-            assert controls(house.devices["d0"]) == before
-            await watcher.publish("b3/d0/set", {"1": True})  # still serving
-            await watcher.value("b3/d0", {"1": True, "2": 10})
+    async with (
+        home(1) as house,
+        watching(mqtt_broker, "b3/#") as watcher,
+        running(Bridge(bridge_config(mqtt_broker, "b3", house.configs))),
+    ):
+        await watcher.value("b3/d0", {"1": False, "2": 10})
+        before = controls(house.devices["d0"])
+        for payload in bad:
+            await watcher.publish("b3/d0/set", payload)
+        await watcher.until(lambda: len(watcher.messages("b3/bridge/error")) == len(bad),
+                            "one error per refused message")
+        errors = watcher.messages("b3/bridge/error")
+        assert "not valid JSON" in errors[0]["error"]
+        assert "unknown DP '9'" in errors[1]["error"]
+        assert "takes a boolean" in errors[2]["error"]
+        assert all(e["topic"] == "b3/d0/set" and e["device"] == "d0" for e in errors)
+        assert controls(house.devices["d0"]) == before
+        await watcher.publish("b3/d0/set", {"1": True})  # still serving
+        await watcher.value("b3/d0", {"1": True, "2": 10})
 
 
 async def test_device_away_goes_offline_and_commands_get_an_error(
     mqtt_broker: LocalBroker,
 ) -> None:
-    async with home(1, version="3.4") as house, watching(mqtt_broker, "b4/#") as watcher:
-        async with running(Bridge(bridge_config(mqtt_broker, "b4", house.configs))):
-            await watcher.value("b4/d0/availability", ONLINE)
-            device = house.devices["d0"]
-            device.answering = False  # gone quiet: heartbeats unanswered, handshakes too
-            loop_time = __import__("asyncio").get_running_loop().time
-            since = loop_time()
-            await watcher.value("b4/d0/availability", OFFLINE)
-            assert loop_time() - since < 2 * HEARTBEAT * 1.1 + TIMEOUT + 0.5
-            await watcher.publish("b4/d0/set", {"1": True})
-            await watcher.until(lambda: bool(watcher.messages("b4/bridge/error")), "an error")
-            assert "offline" in watcher.messages("b4/bridge/error")[0]["error"]
-            device.answering = True
-            await device.disconnect()
-            await watcher.value("b4/d0/availability", ONLINE)
+    async with (
+        home(1, version="3.4") as house,
+        watching(mqtt_broker, "b4/#") as watcher,
+        running(Bridge(bridge_config(mqtt_broker, "b4", house.configs))),
+    ):
+        await watcher.value("b4/d0/availability", ONLINE)
+        device = house.devices["d0"]
+        device.answering = False  # gone quiet: heartbeats unanswered, handshakes too
+        loop_time = asyncio.get_running_loop().time
+        since = loop_time()
+        await watcher.value("b4/d0/availability", OFFLINE)
+        assert loop_time() - since < 2 * HEARTBEAT * 1.1 + TIMEOUT + 0.5
+        await watcher.publish("b4/d0/set", {"1": True})
+        await watcher.until(lambda: bool(watcher.messages("b4/bridge/error")), "an error")
+        assert "offline" in watcher.messages("b4/bridge/error")[0]["error"]
+        device.answering = True
+        await device.disconnect()
+        await watcher.value("b4/d0/availability", ONLINE)

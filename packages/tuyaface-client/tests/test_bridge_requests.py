@@ -30,9 +30,9 @@ async def test_add_rename_remove_health_scan(mqtt_broker: LocalBroker) -> None:
             await watcher.value("r1/extra", {"1": True, "2": 10})
 
             await watcher.publish("r1/bridge/request/add", {**add, "transaction": 8})
+            taken = f"device {second.dev_id} or name 'extra' already bridged"
             await watcher.value("r1/bridge/response/add",
-                                {"status": "error", "transaction": 8,
-                                 "error": f"device {second.dev_id} or name 'extra' already bridged"})
+                                {"status": "error", "transaction": 8, "error": taken})
 
             await watcher.publish("r1/bridge/request/rename",
                                   {"from": "extra", "to": "lamp", "transaction": "t"})

@@ -20,7 +20,7 @@ OFFLINE = {"state": "offline"}
 def test_shards_split_every_device_exactly_once() -> None:
     ids = [f"id{n}" for n in range(1000)]
     owners = [[i for i in ids if Shard(k, 3).owns(i)] for k in (1, 2, 3)]
-    assert sorted(sum(owners, [])) == sorted(ids)
+    assert sorted(i for part in owners for i in part) == sorted(ids)
     assert all(250 < len(part) < 420 for part in owners)  # a hash, not a range
     assert Shard.parse("2/3") == Shard(2, 3)
 
