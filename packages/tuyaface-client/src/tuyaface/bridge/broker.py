@@ -88,7 +88,7 @@ class LocalBroker:
                 f"user {getpass.getuser()}\n"
                 f"persistence true\npersistence_location {folder}/\n"
                 "autosave_interval 1\nmax_queued_messages 100000\n"
-                "max_inflight_messages 0\nlog_dest none\n",
+                "max_inflight_messages 0\nset_tcp_nodelay true\nlog_dest none\n",
                 encoding="utf-8",
             )
         else:

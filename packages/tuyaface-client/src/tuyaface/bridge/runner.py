@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -136,6 +137,8 @@ class Bridge:
             tls_context=tls,
             will=aiomqtt.Will(self.topics.bridge_state, json.dumps(OFFLINE), qos=1, retain=True),
             max_inflight_messages=200,
+            # small messages, sent at once: Nagle's algorithm held state messages up to 40 ms
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
 
     async def _announce(self) -> None:
