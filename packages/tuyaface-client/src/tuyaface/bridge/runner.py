@@ -65,6 +65,8 @@ class Bridge:
         self._jobs: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self.connected = asyncio.Event()  # set while the MQTT connection is up
+        # made here: it reads the CA files, which must not happen on the event loop
+        self._tls = ssl.create_default_context(cafile=config.mqtt.ca_file) if config.mqtt.tls else None
         for device in config.owned_devices():
             self.devices[device.name] = make_device(device, config)
 
@@ -106,15 +108,19 @@ class Bridge:
             self._backoff.reset()
             self.counters["mqtt_connections"] += 1
             listener = asyncio.create_task(self._listen(client))
-            await self._announce()
-            self.connected.set()
             stopping = asyncio.create_task(self._stopping.wait())
-            done, _ = await asyncio.wait({listener, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if listener in done:
+            try:
+                await self._announce()
+                self.connected.set()
+                done, _ = await asyncio.wait(
+                    {listener, stopping}, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                stopping.cancel()
+                listener.cancel()
+            if listener in done and not listener.cancelled():
                 listener.result()  # raises the MqttError that ended it
                 return
-            listener.cancel()
             for name in self.devices:  # a clean stop: nothing is bridged any more
                 await self.publish(self.topics.availability(name), OFFLINE, retain=True)
             await client.publish(self.topics.bridge_state, json.dumps(OFFLINE), qos=1, retain=True)
@@ -123,9 +129,6 @@ class Bridge:
 
     def _mqtt_client(self) -> aiomqtt.Client:
         mqtt = self.config.mqtt
-        tls: ssl.SSLContext | None = None
-        if mqtt.tls:
-            tls = ssl.create_default_context(cafile=mqtt.ca_file)
         return aiomqtt.Client(
             mqtt.host,
             mqtt.port,
@@ -134,7 +137,7 @@ class Bridge:
             identifier=self.config.mqtt_client_id,
             clean_session=False,
             keepalive=mqtt.keepalive,
-            tls_context=tls,
+            tls_context=self._tls,
             will=aiomqtt.Will(self.topics.bridge_state, json.dumps(OFFLINE), qos=1, retain=True),
             max_inflight_messages=200,
             # small messages, sent at once: Nagle's algorithm held state messages up to 40 ms
@@ -249,8 +252,10 @@ class Bridge:
         name = bridged.config.name
         if self.devices.get(name) is not bridged:
             return  # removed or renamed meanwhile
+        before = bridged.state()
         if bridged.absorb(dps) or force:
-            await self._publish_discovery(name)  # new DPs may mean new entities
+            if any(key not in before for key in dps):
+                await self._publish_discovery(name)  # new DPs may mean new entities
             await self.publish(self.topics.state(name), bridged.state(), retain=True)
 
     async def _read(self, bridged: BridgedDevice, *, publish_always: bool) -> None:
@@ -376,11 +381,15 @@ class Bridge:
             response["transaction"] = transaction
         await self.publish(self.topics.response(kind), response)
 
+    def online_count(self) -> int:
+        """How many bridged devices are online now."""
+        return sum(1 for name in self.devices if self._online.get(name))
+
     def health(self) -> dict[str, Any]:
         """What a `health` request answers."""
         return {
             "devices": len(self.devices),
-            "online": sum(1 for name in self.devices if self._online.get(name)),
+            "online": self.online_count(),
             "uptime": round(time.monotonic() - self.started, 1),
             "mqtt_connected": self._client is not None,
             **self.counters,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["bridge"]
 
+SETTLE = 60.0
 EXTRA = 'tuyaface bridge needs the "bridge" extra: pip install "tuyaface-client[bridge]"'
 
 
@@ -88,4 +90,22 @@ async def _run(bridge: Any) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, bridge.stop)
-    await bridge.run()
+    freezer = loop.create_task(_freeze_when_settled(bridge))
+    try:
+        await bridge.run()
+    finally:
+        freezer.cancel()
+
+
+async def _freeze_when_settled(bridge: Any) -> None:
+    """Once every device had its first connection (or after SETTLE s): `gc.freeze()`. The
+    long-lived objects (devices, connections) leave the collector's sight, so a full
+    collection no longer pauses the loop (70-180 ms at 1,000 devices: bench/bridge.py)."""
+    await bridge.connected.wait()
+    deadline = asyncio.get_running_loop().time() + SETTLE
+    while bridge.online_count() < len(bridge.devices):
+        if asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    gc.collect()
+    gc.freeze()
