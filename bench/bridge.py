@@ -65,9 +65,9 @@ class BridgeProcess:
         devices = folder / f"devices-{count}.json"
         devices.write_text(json.dumps(entries), encoding="utf-8")
         self.process = subprocess.Popen(
-            [sys.executable, *os.environ.get("BRIDGE_BENCH_WRAP", "-m tuyaface").split(), "bridge", "--devices", str(devices),
+            [sys.executable, "-m", "tuyaface", "bridge", "--devices", str(devices),
              "--mqtt", broker.url, "--bridge-id", f"bench-{count}"],
-            stderr=open(os.environ.get("BRIDGE_BENCH_STDERR", os.devnull), "w"),
+            stderr=subprocess.DEVNULL,
         )
 
     def close(self) -> None:

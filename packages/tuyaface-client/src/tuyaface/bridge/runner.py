@@ -66,7 +66,8 @@ class Bridge:
         self._stopping = asyncio.Event()
         self.connected = asyncio.Event()  # set while the MQTT connection is up
         # made here: it reads the CA files, which must not happen on the event loop
-        self._tls = ssl.create_default_context(cafile=config.mqtt.ca_file) if config.mqtt.tls else None
+        mqtt = config.mqtt
+        self._tls = ssl.create_default_context(cafile=mqtt.ca_file) if mqtt.tls else None
         for device in config.owned_devices():
             self.devices[device.name] = make_device(device, config)
 
