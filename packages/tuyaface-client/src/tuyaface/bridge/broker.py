@@ -61,7 +61,14 @@ class LocalBroker:
     """`with LocalBroker() as broker:` a broker on 127.0.0.1:`broker.port`, persistent
     sessions kept across `restart()` (mosquitto's persistence file)."""
 
-    def __init__(self, kind: str | None = None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        kind: str | None = None,
+        port: int | None = None,
+        *,
+        tls: tuple[Path, Path, Path] | None = None,
+    ) -> None:
+        """`tls`: (CA file, certificate file, key file): mosquitto listens with TLS only."""
         chosen = kind or broker_kind()
         if chosen is None:
             raise TuyaError(
@@ -73,17 +80,23 @@ class LocalBroker:
         self.port = port or free_port()
         self._folder = tempfile.TemporaryDirectory(prefix="tuyaface-broker-")
         self._process: subprocess.Popen[bytes] | None = None
+        self.tls = tls
+        if tls is not None and chosen != "mosquitto":
+            raise TuyaError("a TLS test broker needs mosquitto")
         self._config = self._write_config(Path(self._folder.name))
 
     @property
     def url(self) -> str:
-        return f"mqtt://{self.host}:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
     def _write_config(self, folder: Path) -> Path:
         if self.kind == "mosquitto":
             path = folder / "mosquitto.conf"
+            tls = "" if self.tls is None else (
+                f"cafile {self.tls[0]}\ncertfile {self.tls[1]}\nkeyfile {self.tls[2]}\n"
+            )
             path.write_text(
-                f"listener {self.port} {HOST}\nallow_anonymous true\n"
+                f"listener {self.port} {HOST}\n{tls}allow_anonymous true\n"
                 # as root, mosquitto would switch to its own user, which cannot write here
                 f"user {getpass.getuser()}\n"
                 f"persistence true\npersistence_location {folder}/\n"
