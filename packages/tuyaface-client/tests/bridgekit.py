@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
@@ -40,8 +41,9 @@ TIMEOUT = 0.5
 
 @contextlib.contextmanager
 def broker_process() -> Iterator[LocalBroker]:
-    """A broker process (outside any event loop)."""
-    with LocalBroker() as broker:
+    """A broker process (outside any event loop): mosquitto if installed, else amqtt;
+    TUYAFACE_TEST_BROKER=amqtt picks amqtt anyway."""
+    with LocalBroker(os.environ.get("TUYAFACE_TEST_BROKER") or None) as broker:
         yield broker
 
 
