@@ -45,8 +45,10 @@ async def test_add_rename_remove_health_scan(mqtt_broker: LocalBroker) -> None:
             await watcher.publish("r1/bridge/request/remove", {"id": second.dev_id})
             await watcher.value(SWITCH.format(1), None)  # discovery cleared
             await watcher.value("r1/lamp/availability", None)
-            names = [d["name"] for d in watcher.last["r1/bridge/devices"]]
-            assert names == ["d0"]
+            await watcher.until(
+                lambda: [d["name"] for d in watcher.last["r1/bridge/devices"]] == ["d0"],
+                "the device list without lamp",
+            )
 
             await watcher.publish("r1/bridge/request/health", {"transaction": 1})
             await watcher.until(lambda: "r1/bridge/response/health" in watcher.last, "health")
