@@ -4,6 +4,7 @@ availability, a clean stop (docs: README "Bridge")."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from bridgekit import HEARTBEAT, TIMEOUT, bridge_config, home, running, watching
@@ -116,3 +117,16 @@ async def test_device_away_goes_offline_and_commands_get_an_error(
         device.answering = True
         await device.disconnect()
         await watcher.value("b4/d0/availability", ONLINE)
+
+
+async def test_energy_refresh_is_the_only_polling(mqtt_broker: LocalBroker) -> None:
+    async with home(1) as house:
+        config = bridge_config(mqtt_broker, "b5", house.configs, refresh_dps=("2",),
+                               refresh_interval=0.1)
+        async with running(Bridge(config)), watching(mqtt_broker, "b5/d0") as watcher:
+            await watcher.value("b5/d0", {"1": False, "2": 10})
+            device = house.devices["d0"]
+            device.dps["2"] = 12  # a new energy reading, not pushed by itself
+            await watcher.value("b5/d0", {"1": False, "2": 12})
+            asked = [f for f in device.requests if f.cmd == Command.UPDATEDPS]
+            assert asked and all(json.loads(f.payload)["dpId"] == [2] for f in asked)
