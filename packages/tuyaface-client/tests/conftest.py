@@ -62,3 +62,12 @@ def transport(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(params=DRIVERS)
 def driver(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def mqtt_broker() -> Iterator[object]:
+    """One real broker process (mosquitto, else amqtt) on 127.0.0.1 for the bridge tests."""
+    from bridgekit import broker_process
+
+    with broker_process() as broker:
+        yield broker

@@ -7,6 +7,7 @@ new module imported below.
 from __future__ import annotations
 
 from . import (  # noqa: F401  (register commands)
+    _bridge,
     _children,
     _demo,
     _describe,

@@ -1,0 +1,264 @@
+"""The bridge's configuration: bridge.yaml, or devices.json plus an MQTT URL.
+
+bridge.yaml (read with PyYAML, part of the `bridge` extra)::
+
+    mqtt: {url: "mqtt://user:pass@127.0.0.1:1883", base_topic: tuyaface}
+    homeassistant: {enabled: true, prefix: homeassistant}
+    devices:                       # or devices_file: devices.json (tinytuya's format)
+      - {id: bf01..., key: "0123456789abcdef", name: plug, ip: 192.168.1.20, version: "3.3"}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import attrs
+
+from .._core import DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_PORT, DEFAULT_TIMEOUT
+from .errors import BridgeConfigError
+
+__all__ = [
+    "BridgeConfig",
+    "DeviceConfig",
+    "MqttConfig",
+    "Shard",
+    "device_from_entry",
+    "load_devices_json",
+    "load_yaml",
+    "parse_mqtt_url",
+]
+
+DEFAULT_BASE = "tuyaface"
+MQTT_PORT = 1883
+MQTTS_PORT = 8883
+
+
+@attrs.frozen
+class MqttConfig:
+    """Where the broker is. `tls`: mqtts:// (the system's CA store, or `ca_file`)."""
+
+    host: str = "127.0.0.1"
+    port: int = MQTT_PORT
+    username: str | None = None
+    password: str | None = attrs.field(default=None, repr=False)
+    tls: bool = False
+    ca_file: str | None = None
+    keepalive: int = 30
+
+
+@attrs.frozen
+class DeviceConfig:
+    """One Tuya device the bridge keeps connected; `name` is its topic (`<base>/<name>`)."""
+
+    dev_id: str
+    local_key: str = attrs.field(repr=False)
+    name: str
+    host: str
+    version: str = "3.3"
+    port: int = DEFAULT_PORT
+
+    def to_public(self) -> dict[str, Any]:
+        """What `<base>/bridge/devices` lists (never the key)."""
+        return {
+            "id": self.dev_id,
+            "name": self.name,
+            "ip": self.host,
+            "port": self.port,
+            "version": self.version,
+        }
+
+
+@attrs.frozen
+class Shard:
+    """Instance `index` (1-based) of `count`: owns the devices whose id hashes to it."""
+
+    index: int = 1
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """`"2/3"` -> Shard(2, 3)."""
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise BridgeConfigError(f"--shard {text!r}: write I/N, e.g. 1/2") from None
+        if not 1 <= index <= count:
+            raise BridgeConfigError(f"--shard {text!r}: I must be between 1 and N")
+        return cls(index, count)
+
+    def owns(self, dev_id: str) -> bool:
+        """A stable hash (SHA-256 of the id), the same on every machine and run."""
+        digest = hashlib.sha256(dev_id.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+
+@attrs.frozen
+class BridgeConfig:
+    """Everything `tuyaface bridge` runs with."""
+
+    mqtt: MqttConfig = attrs.field(factory=MqttConfig)
+    devices: tuple[DeviceConfig, ...] = ()
+    base_topic: str = DEFAULT_BASE
+    bridge_id: str | None = None  # None: "bridge", or "bridge-I" with a shard
+    shard: Shard = attrs.field(factory=Shard)
+    client_id: str | None = None  # None: "tuyaface-<bridge id>"
+    discovery: bool = True
+    discovery_prefix: str = "homeassistant"
+    heartbeat_interval: float = DEFAULT_HEARTBEAT_INTERVAL
+    timeout: float = DEFAULT_TIMEOUT
+    refresh_dps: tuple[str, ...] = ()  # energy readings: asked again every refresh_interval
+    refresh_interval: float = 0.0  # 0: never (no polling)
+    scan_host: str = "0.0.0.0"  # the address a scan request's listeners bind
+    scan_request_address: str | None = None  # None: the LAN broadcast
+    scan_local: bool = False  # tests: 127.0.0.1 and OS-chosen ports
+
+    @property
+    def bridge_name(self) -> str:
+        """The bridge's own topic segment: `<base>/<bridge_name>/...`."""
+        if self.bridge_id:
+            return self.bridge_id
+        return "bridge" if self.shard.count == 1 else f"bridge-{self.shard.index}"
+
+    @property
+    def mqtt_client_id(self) -> str:
+        """The broker session's id: stable, so the persistent session survives restarts."""
+        return self.client_id or f"tuyaface-{self.base_topic}-{self.bridge_name}"
+
+    def owned_devices(self) -> tuple[DeviceConfig, ...]:
+        """The devices of this shard."""
+        return tuple(device for device in self.devices if self.shard.owns(device.dev_id))
+
+
+def parse_mqtt_url(url: str) -> MqttConfig:
+    """mqtt://user:pass@host:1883 (mqtts:// for TLS, port 8883 by default)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise BridgeConfigError(
+            f"MQTT URL {_safe_url(url)!r}: write mqtt://[user:pass@]host[:port] or mqtts://..."
+        )
+    tls = parts.scheme == "mqtts"
+    try:
+        port = parts.port or (MQTTS_PORT if tls else MQTT_PORT)
+    except ValueError:
+        raise BridgeConfigError(f"MQTT URL {_safe_url(url)!r}: the port is not a number") from None
+    return MqttConfig(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        tls=tls,
+    )
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def device_from_entry(entry: Mapping[str, Any], where: str) -> DeviceConfig:
+    """One device from a devices.json entry or a bridge.yaml / `add` request item."""
+    dev_id, key = entry.get("id"), entry.get("key")
+    if not isinstance(dev_id, str) or not dev_id or not isinstance(key, str) or not key:
+        raise BridgeConfigError(f"{where}: each device needs \"id\" and \"key\" strings")
+    host = entry.get("ip") or entry.get("host")
+    if not isinstance(host, str) or not host:
+        raise BridgeConfigError(f"{where}: device {dev_id} has no \"ip\": add its address")
+    name = entry.get("name") or dev_id
+    if not isinstance(name, str) or not valid_name(name):
+        raise BridgeConfigError(
+            f"{where}: device {dev_id}: name {name!r} cannot be a topic (no '/', '+', '#')"
+        )
+    version = str(entry.get("version") or "3.3")
+    port = entry.get("port", DEFAULT_PORT)
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise BridgeConfigError(f"{where}: device {dev_id}: port must be a number")
+    return DeviceConfig(dev_id, key, name, host, version, port)
+
+
+def valid_name(name: str) -> bool:
+    """A name that is one MQTT topic level, not a bridge topic."""
+    return bool(name) and not any(c in name for c in "/+#\0") and not name.startswith("bridge")
+
+
+def load_devices_json(path: Path) -> tuple[DeviceConfig, ...]:
+    """devices.json in tinytuya's format (blocking: call it outside the event loop)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BridgeConfigError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, list):
+        raise BridgeConfigError(f"{path}: a devices.json is a list of device objects")
+    return _devices(data, str(path))
+
+
+def _devices(entries: Sequence[Any], where: str) -> tuple[DeviceConfig, ...]:
+    devices = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise BridgeConfigError(f"{where}: device {index} is not an object")
+        devices.append(device_from_entry(entry, where))
+    names = [device.name for device in devices]
+    if len(set(names)) != len(names):
+        raise BridgeConfigError(f"{where}: two devices have the same name; names are topics")
+    return tuple(devices)
+
+
+def load_yaml(path: Path, **overrides: Any) -> BridgeConfig:
+    """bridge.yaml (blocking: call it outside the event loop). Needs the `bridge` extra."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise BridgeConfigError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise BridgeConfigError(f"{path}: the top level must be a mapping")
+    return from_mapping(data, path.parent, str(path), **overrides)
+
+
+def from_mapping(
+    data: Mapping[str, Any], folder: Path, where: str, **overrides: Any
+) -> BridgeConfig:
+    """A BridgeConfig from a parsed bridge.yaml; `overrides` (command-line options) win."""
+    mqtt_section = _section(data, "mqtt", where)
+    hass = _section(data, "homeassistant", where)
+    refresh = _section(data, "refresh", where)
+    mqtt = parse_mqtt_url(str(mqtt_section.get("url", "mqtt://127.0.0.1")))
+    if "ca_file" in mqtt_section:
+        mqtt = attrs.evolve(mqtt, ca_file=str(mqtt_section["ca_file"]))
+    devices = _devices(data.get("devices") or [], where)
+    if "devices_file" in data:
+        devices += load_devices_json(folder / str(data["devices_file"]))
+    options: dict[str, Any] = {
+        "mqtt": mqtt,
+        "devices": devices,
+        "base_topic": str(mqtt_section.get("base_topic", DEFAULT_BASE)),
+        "bridge_id": mqtt_section.get("bridge_id"),
+        "client_id": mqtt_section.get("client_id"),
+        "discovery": bool(hass.get("enabled", True)),
+        "discovery_prefix": str(hass.get("prefix", "homeassistant")),
+        "refresh_dps": tuple(str(dp) for dp in refresh.get("dps", ())),
+        "refresh_interval": float(refresh.get("interval", 0.0)),
+    }
+    for key in ("heartbeat_interval", "timeout"):
+        if key in data:
+            options[key] = float(data[key])
+    if "shard" in data:
+        options["shard"] = Shard.parse(str(data["shard"]))
+    options.update({key: value for key, value in overrides.items() if value is not None})
+    return BridgeConfig(**options)
+
+
+def _section(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
+    section = data.get(name) or {}
+    if not isinstance(section, Mapping):
+        raise BridgeConfigError(f"{where}: {name!r} must be a mapping")
+    return section

@@ -1,0 +1,404 @@
+"""`Bridge`: one MQTT connection (aiomqtt), every configured device kept connected.
+
+Why aiomqtt: the devices are `AsyncDevice`s on one event loop, and aiomqtt is paho-mqtt
+2.x driven by that same loop (no network thread, no locks between MQTT and the devices).
+The session is persistent (MQTT 3.1.1 clean_session False, a stable client id): QoS 1
+/set messages published while the bridge is away are kept by the broker and delivered
+when it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiomqtt
+
+from tuyaface_codec.errors import TuyaError
+
+from ..backoff import Backoff
+from ..events import Connected, ConnectFailed, Disconnected, StatusPush
+from .config import BridgeConfig, DeviceConfig
+from .entities import BridgedDevice, RawDpDevice
+from .errors import BridgeInputError
+from .hass import discovery_configs
+from .requests import REQUESTS
+from .topics import Topics
+
+__all__ = ["Bridge", "DeviceFactory"]
+
+log = logging.getLogger(__name__)
+
+DeviceFactory = Callable[[DeviceConfig, BridgeConfig], BridgedDevice]
+ONLINE = {"state": "online"}
+OFFLINE = {"state": "offline"}
+
+
+class Bridge:
+    """Run with `await bridge.run()`; `bridge.stop()` ends it cleanly (bridge offline)."""
+
+    def __init__(
+        self,
+        config: BridgeConfig,
+        *,
+        make_device: DeviceFactory = RawDpDevice.create,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.config = config
+        self.topics = Topics(config.base_topic, config.bridge_name)
+        self.make_device = make_device
+        self.devices: dict[str, BridgedDevice] = {}
+        self.started = time.monotonic()
+        self.counters = {"commands": 0, "refused": 0, "mqtt_connections": 0}
+        self._backoff = backoff or Backoff(initial=0.5, maximum=30.0)
+        self._client: aiomqtt.Client | None = None
+        self._online: dict[str, bool] = {}
+        self._discovered: dict[str, set[str]] = {}
+        self._watchers: dict[str, asyncio.Task[None]] = {}
+        self._jobs: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        self.connected = asyncio.Event()  # set while the MQTT connection is up
+        # made here: it reads the CA files, which must not happen on the event loop
+        mqtt = config.mqtt
+        self._tls = ssl.create_default_context(cafile=mqtt.ca_file) if mqtt.tls else None
+        for device in config.owned_devices():
+            self.devices[device.name] = make_device(device, config)
+
+    # -- running ----------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """End `run`: bridge offline (explicitly, so no last will), devices closed."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Keep the MQTT connection (reconnect with backoff) until `stop()`."""
+        for name in self.devices:
+            self._watch(name)
+        refresher = asyncio.create_task(self._refresh_energy())
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self._session()
+                except aiomqtt.MqttError as exc:
+                    self._lost(exc)
+                    await self._pause(self._backoff.next_delay())
+        finally:
+            refresher.cancel()
+            await self._close_devices()
+
+    def _lost(self, exc: aiomqtt.MqttError) -> None:
+        self._client = None
+        self.connected.clear()
+        log.warning("MQTT broker %s:%s: %s; reconnecting", self.config.mqtt.host,
+                    self.config.mqtt.port, exc)
+
+    async def _pause(self, delay: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), delay)
+
+    async def _session(self) -> None:
+        async with self._mqtt_client() as client:
+            self._client = client
+            self._backoff.reset()
+            self.counters["mqtt_connections"] += 1
+            listener = asyncio.create_task(self._listen(client))
+            stopping = asyncio.create_task(self._stopping.wait())
+            try:
+                await self._announce()
+                self.connected.set()
+                done, _ = await asyncio.wait(
+                    {listener, stopping}, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                stopping.cancel()
+                listener.cancel()
+            if listener in done and not listener.cancelled():
+                listener.result()  # raises the MqttError that ended it
+                return
+            for name in self.devices:  # a clean stop: nothing is bridged any more
+                await self.publish(self.topics.availability(name), OFFLINE, retain=True)
+            await client.publish(self.topics.bridge_state, json.dumps(OFFLINE), qos=1, retain=True)
+        self._client = None
+        self.connected.clear()
+
+    def _mqtt_client(self) -> aiomqtt.Client:
+        mqtt = self.config.mqtt
+        return aiomqtt.Client(
+            mqtt.host,
+            mqtt.port,
+            username=mqtt.username,
+            password=mqtt.password,
+            identifier=self.config.mqtt_client_id,
+            clean_session=False,
+            keepalive=mqtt.keepalive,
+            tls_context=self._tls,
+            will=aiomqtt.Will(self.topics.bridge_state, json.dumps(OFFLINE), qos=1, retain=True),
+            max_inflight_messages=200,
+            # small messages, sent at once: Nagle's algorithm held state messages up to 40 ms
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+        )
+
+    async def _announce(self) -> None:
+        """After each (re)connection: subscribe, then every retained message again."""
+        self._discovered.clear()
+        client = self._require_client()
+        await client.subscribe([(self.topics.requests, 1)])
+        await self._subscribe_devices(list(self.devices))
+        await self.publish(self.topics.bridge_state, ONLINE, retain=True)
+        await self._publish_devices()
+        for name in list(self.devices):
+            await self._publish_device(name)
+
+    async def _subscribe_devices(self, names: list[str]) -> None:
+        client = self._require_client()
+        for start in range(0, len(names), 100):
+            batch = names[start : start + 100]
+            topics = [(self.topics.set(n), 1) for n in batch]
+            topics += [(self.topics.get(n), 1) for n in batch]
+            await client.subscribe(topics)
+
+    def _require_client(self) -> aiomqtt.Client:
+        if self._client is None:
+            raise aiomqtt.MqttError("not connected to the broker")
+        return self._client
+
+    # -- publishing -------------------------------------------------------------------
+
+    async def publish(self, topic: str, payload: Any, *, retain: bool = False) -> None:
+        """Publish JSON (or b"" to clear a retained topic); skipped while disconnected (all
+        retained topics are published again after the reconnection)."""
+        client = self._client
+        if client is None:
+            return
+        data = payload if isinstance(payload, bytes) else json.dumps(payload)
+        try:
+            await client.publish(topic, data, qos=1, retain=retain)
+        except aiomqtt.MqttError as exc:
+            log.debug("not published on %s: %s", topic, exc)
+
+    async def _publish_devices(self) -> None:
+        listed = [device.config.to_public() for device in self.devices.values()]
+        await self.publish(self.topics.devices, listed, retain=True)
+
+    async def _publish_device(self, name: str) -> None:
+        """Discovery, availability and (if known) state of one device."""
+        bridged = self.devices[name]
+        await self._publish_discovery(name)
+        online = self._online.get(name, False)
+        await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
+                           retain=True)
+        if bridged.state():
+            await self.publish(self.topics.state(name), bridged.state(), retain=True)
+
+    async def _publish_discovery(self, name: str) -> None:
+        if not self.config.discovery:
+            return
+        bridged = self.devices[name]
+        configs = discovery_configs(self.config.discovery_prefix, self.topics, bridged)
+        published = self._discovered.setdefault(name, set())
+        for topic, config in configs.items():
+            if topic not in published:
+                await self.publish(topic, config, retain=True)
+                published.add(topic)
+
+    async def clear_device(self, name: str) -> None:
+        """Clear a device's retained topics and discovery (removed or renamed)."""
+        for topic in self._discovered.pop(name, set()):
+            await self.publish(topic, b"", retain=True)
+        for topic in (self.topics.state(name), self.topics.availability(name)):
+            await self.publish(topic, b"", retain=True)
+
+    async def report_error(self, device: str | None, topic: str, error: str) -> None:
+        """A refused message: logged, and published on `<base>/<bridge>/error`."""
+        self.counters["refused"] += 1
+        log.warning("refused %s: %s", topic, error)
+        await self.publish(self.topics.errors, {"device": device, "topic": topic, "error": error})
+
+    # -- devices ----------------------------------------------------------------------
+
+    def _watch(self, name: str) -> None:
+        bridged = self.devices[name]
+        self._watchers[name] = asyncio.create_task(
+            self._follow(bridged), name=f"bridge {bridged.config.dev_id}"
+        )
+
+    async def _follow(self, bridged: BridgedDevice) -> None:
+        """Pushes become state; connection changes become availability."""
+        async for event in bridged.device.events():
+            name = bridged.config.name
+            if isinstance(event, StatusPush):
+                await self._absorb(bridged, event.dps)
+            elif isinstance(event, Connected):
+                await self._set_online(name, True)
+                self._spawn(self._read(bridged, publish_always=False))
+            elif isinstance(event, Disconnected | ConnectFailed):
+                await self._set_online(name, False)
+
+    async def _set_online(self, name: str, online: bool) -> None:
+        if self._online.get(name) == online:
+            return
+        self._online[name] = online
+        await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
+                           retain=True)
+
+    async def _absorb(self, bridged: BridgedDevice, dps: dict[str, Any], force: bool = False
+                      ) -> None:
+        name = bridged.config.name
+        if self.devices.get(name) is not bridged:
+            return  # removed or renamed meanwhile
+        before = bridged.state()
+        if bridged.absorb(dps) or force:
+            if any(key not in before for key in dps):
+                await self._publish_discovery(name)  # new DPs may mean new entities
+            await self.publish(self.topics.state(name), bridged.state(), retain=True)
+
+    async def _read(self, bridged: BridgedDevice, *, publish_always: bool) -> None:
+        try:
+            dps = await bridged.device.status()
+        except TuyaError as exc:
+            if publish_always:
+                await self.report_error(bridged.config.name, self.topics.get(bridged.config.name),
+                                        f"cannot read the device: {exc}")
+            return
+        await self._absorb(bridged, dps, force=publish_always)
+
+    def _spawn(self, job: Any) -> None:
+        task = asyncio.create_task(job)
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+    async def add_device(self, config: DeviceConfig) -> None:
+        """Start bridging one more device (an `add` request)."""
+        self.devices[config.name] = self.make_device(config, self.config)
+        self._watch(config.name)
+        if self._client is not None:
+            await self._subscribe_devices([config.name])
+        await self._publish_device(config.name)
+        await self._publish_devices()
+
+    async def remove_device(self, name: str) -> BridgedDevice:
+        """Stop bridging a device; its topics and discovery are cleared."""
+        bridged = self.devices.pop(name)
+        watcher = self._watchers.pop(name)
+        watcher.cancel()
+        await bridged.device.aclose()
+        self._online.pop(name, None)
+        if self._client is not None:
+            with contextlib.suppress(aiomqtt.MqttError):
+                await self._client.unsubscribe([self.topics.set(name), self.topics.get(name)])
+        await self.clear_device(name)
+        await self._publish_devices()
+        return bridged
+
+    async def _close_devices(self) -> None:
+        for watcher in self._watchers.values():
+            watcher.cancel()
+        for job in list(self._jobs):
+            job.cancel()
+        await asyncio.gather(*(d.device.aclose() for d in self.devices.values()),
+                             return_exceptions=True)
+
+    async def _refresh_energy(self) -> None:
+        """The one polling there is: `refresh_dps` asked again every `refresh_interval`."""
+        interval, dps = self.config.refresh_interval, self.config.refresh_dps
+        if interval <= 0 or not dps:
+            return
+        while True:
+            await asyncio.sleep(interval)
+            for bridged in list(self.devices.values()):
+                if bridged.device.connected:
+                    self._spawn(self._quietly(bridged.device.refresh(dps)))
+
+    @staticmethod
+    async def _quietly(call: Any) -> None:
+        with contextlib.suppress(TuyaError):
+            await call
+
+    # -- incoming messages ------------------------------------------------------------
+
+    async def _listen(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            try:
+                await self._dispatch(str(message.topic), bytes(message.payload or b""))
+            except Exception:  # no message can stop the bridge
+                log.exception("message on %s not handled", message.topic)
+
+    async def _dispatch(self, topic: str, payload: bytes) -> None:
+        kind = self.topics.request_kind(topic)
+        if kind is not None:
+            self._spawn(self._request(kind, topic, payload))
+            return
+        command = self.topics.command(topic)
+        if command is None:
+            return
+        name, verb = command
+        bridged = self.devices.get(name)
+        if bridged is None:
+            await self.report_error(name, topic, f"no device named {name!r} on this bridge")
+            return
+        if verb == "get":
+            self._spawn(self._read(bridged, publish_always=True))
+            return
+        try:
+            dps = bridged.to_dps(_json(payload))
+        except BridgeInputError as exc:
+            await self.report_error(name, topic, str(exc))
+            return
+        if not bridged.device.connected:
+            await self.report_error(name, topic, "the device is offline: nothing was sent")
+            return
+        self.counters["commands"] += 1
+        self._spawn(self._set(bridged, topic, dps))
+
+    async def _set(self, bridged: BridgedDevice, topic: str, dps: dict[str, Any]) -> None:
+        try:
+            await bridged.device.set_status(dps)
+        except TuyaError as exc:
+            await self.report_error(bridged.config.name, topic, f"the device refused: {exc}")
+
+    async def _request(self, kind: str, topic: str, payload: bytes) -> None:
+        transaction = None
+        try:
+            request = _json(payload) if payload else {}
+            if not isinstance(request, dict):
+                raise BridgeInputError("a request is a JSON object")
+            transaction = request.get("transaction")
+            handler = REQUESTS.get(kind)
+            if handler is None:
+                raise BridgeInputError(f"unknown request {kind!r} (known: {', '.join(REQUESTS)})")
+            data = await handler(self, request)
+            response: dict[str, Any] = {"status": "ok", "data": data}
+        except (TuyaError, ValueError) as exc:
+            await self.report_error(None, topic, str(exc))
+            response = {"status": "error", "error": str(exc)}
+        if transaction is not None:
+            response["transaction"] = transaction
+        await self.publish(self.topics.response(kind), response)
+
+    def online_count(self) -> int:
+        """How many bridged devices are online now."""
+        return sum(1 for name in self.devices if self._online.get(name))
+
+    def health(self) -> dict[str, Any]:
+        """What a `health` request answers."""
+        return {
+            "devices": len(self.devices),
+            "online": self.online_count(),
+            "uptime": round(time.monotonic() - self.started, 1),
+            "mqtt_connected": self._client is not None,
+            **self.counters,
+        }
+
+
+def _json(payload: bytes) -> object:
+    try:
+        return json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BridgeInputError(f"not valid JSON: {exc}") from None

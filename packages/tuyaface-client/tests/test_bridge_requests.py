@@ -1,0 +1,66 @@
+"""Bridge requests (`<base>/bridge/request/<what>`): add, remove, rename, scan, health."""
+
+from __future__ import annotations
+
+from bridgekit import bridge_config, home, running, watching
+
+from tuyaface.bridge.broker import LocalBroker
+from tuyaface.bridge.runner import Bridge
+
+ONLINE = {"state": "online"}
+SWITCH = "har/switch/tuyaface_bridgetest{:010d}/dp1/config"
+
+
+async def test_add_rename_remove_health_scan(mqtt_broker: LocalBroker) -> None:
+    async with home(2) as house, watching(mqtt_broker, "r1/#", "har/#") as watcher:
+        first, second = house.configs
+        config = bridge_config(mqtt_broker, "r1", [first], discovery_prefix="har")
+        async with running(Bridge(config)):
+            await watcher.value("r1/d0/availability", ONLINE)
+
+            add = {"id": second.dev_id, "key": second.local_key, "ip": second.host,
+                   "port": second.port, "version": "3.3", "name": "extra", "transaction": 7}
+            await watcher.publish("r1/bridge/request/add", add)
+            await watcher.value("r1/extra/availability", ONLINE)
+            await watcher.until(lambda: "r1/bridge/response/add" in watcher.last, "response")
+            assert watcher.last["r1/bridge/response/add"]["transaction"] == 7
+            assert watcher.last["r1/bridge/response/add"]["status"] == "ok"
+            await watcher.until(lambda: SWITCH.format(1) in watcher.last, "discovery of extra")
+            await watcher.publish("r1/extra/set", {"1": True})
+            await watcher.value("r1/extra", {"1": True, "2": 10})
+
+            await watcher.publish("r1/bridge/request/add", {**add, "transaction": 8})
+            taken = f"device {second.dev_id} or name 'extra' already bridged"
+            await watcher.value("r1/bridge/response/add",
+                                {"status": "error", "transaction": 8, "error": taken})
+
+            await watcher.publish("r1/bridge/request/rename",
+                                  {"from": "extra", "to": "lamp", "transaction": "t"})
+            await watcher.value("r1/lamp/availability", ONLINE)
+            await watcher.value("r1/extra", None)  # the old retained state is cleared
+            await watcher.publish("r1/lamp/set", {"1": False})
+            await watcher.value("r1/lamp", {"1": False, "2": 10})
+            assert watcher.last[SWITCH.format(1)]["command_topic"] == "r1/lamp/set"
+
+            await watcher.publish("r1/bridge/request/remove", {"id": second.dev_id})
+            await watcher.value(SWITCH.format(1), None)  # discovery cleared
+            await watcher.value("r1/lamp/availability", None)
+            await watcher.until(
+                lambda: [d["name"] for d in watcher.last["r1/bridge/devices"]] == ["d0"],
+                "the device list without lamp",
+            )
+
+            await watcher.publish("r1/bridge/request/health", {"transaction": 1})
+            await watcher.until(lambda: "r1/bridge/response/health" in watcher.last, "health")
+            health = watcher.last["r1/bridge/response/health"]
+            assert health["data"]["devices"] == 1 and health["data"]["online"] == 1
+            assert health["data"]["commands"] == 2
+
+            await watcher.publish("r1/bridge/request/scan", {"timeout": 0.2, "transaction": 2})
+            await watcher.value("r1/bridge/response/scan",
+                                {"status": "ok", "data": [], "transaction": 2})
+
+            await watcher.publish("r1/bridge/request/reboot", {"transaction": 3})
+            await watcher.until(lambda: "r1/bridge/response/reboot" in watcher.last, "answer")
+            assert watcher.last["r1/bridge/response/reboot"]["status"] == "error"
+            assert house.devices["d1"].dps["1"] is False
