@@ -13,9 +13,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import pluggy
 
-from tuyaface_codec import LocalProtocolError, Protocol
+from tuyaface_codec import Protocol
 from tuyaface_codec.keys import KeyLike
 
+from ._args import (
+    check_dp_ids,
+    check_port,
+    check_seconds,
+    check_text,
+    check_transport,
+    check_version,
+)
 from .events import Event, RequestDone, RequestFailed, StatusPush
 from .plugins import resolve_protocol, resolve_transport
 from .session import Session, local_key_bytes
@@ -115,10 +123,16 @@ class DeviceBase:
         clock: Callable[[], float] = time.monotonic,
         random_bytes: Callable[[int], bytes] = os.urandom,
     ) -> None:
-        if not dev_id or not isinstance(dev_id, str):
-            raise LocalProtocolError("pass the device id (the 'devId' / 'gwId' string)")
-        if timeout <= 0:
-            raise LocalProtocolError(f"timeout must be more than 0 seconds, not {timeout}")
+        check_text("the device id (the 'devId' / 'gwId' string)", dev_id)
+        check_text("host", host)
+        check_text("cid", cid, optional=True)
+        check_port(port)
+        check_version(version)
+        check_transport(transport)
+        check_seconds("timeout", timeout)
+        if heartbeat_interval is not None:
+            check_seconds("heartbeat_interval", heartbeat_interval, zero=True)
+        dp_ids = check_dp_ids(dp_ids)
         self._core = DeviceCore(
             dev_id,
             local_key,

@@ -10,6 +10,7 @@ from .commands import Command
 from .crypto import CryptoBackend, available_backends, default_backend, get_backend
 from .decoder import DEFAULT_MAX_LENGTH, FrameDecoder
 from .errors import (
+    ArgumentTypeError,
     CodecError,
     ConnectError,
     DecryptError,
@@ -18,6 +19,7 @@ from .errors import (
     FrameError,
     HandshakeError,
     IntegrityError,
+    InvalidArgument,
     LocalProtocolError,
     NetworkError,
     PayloadError,
@@ -39,6 +41,7 @@ from .udp import UDP_KEY, decode_broadcast, encode_discovery_request
 __all__ = [
     "DEFAULT_MAX_LENGTH",
     "UDP_KEY",
+    "ArgumentTypeError",
     "CodecError",
     "Command",
     "ConnectError",
@@ -51,6 +54,7 @@ __all__ = [
     "FrameError",
     "HandshakeError",
     "IntegrityError",
+    "InvalidArgument",
     "LocalProtocolError",
     "NetworkError",
     "PayloadError",
