@@ -19,9 +19,12 @@ import pytest_asyncio
 from reliabilitykit import SLOW_CALLBACK, no_slow_callbacks, warm_up
 from simkit import DRIVERS, TRANSPORTS, VERSIONS
 
+from tuyaface_transport.testing import use_loop_from_env
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.option.asyncio_debug = True
+    use_loop_from_env()  # $TUYAFACE_LOOP=uvloop: `tox -e uvloop`
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
