@@ -23,10 +23,13 @@ from loopguard import install
 from reliabilitykit import SLOW_CALLBACK, WALLCLOCK_GUARD, loop_checks, warm_up
 from simkit import DRIVERS, TRANSPORTS, VERSIONS
 
+from tuyaface_transport.testing import use_loop_from_env
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.option.asyncio_debug = True
     install()  # the audit hook, once per process
+    use_loop_from_env()  # $TUYAFACE_LOOP=uvloop: `tox -e uvloop`
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 
 from tuyaface_transport import AsyncTransport, Transport, TransportFactory, get_transport
-from tuyaface_transport.testing import loopback_listener, loopback_pair, tcp_listener
+from tuyaface_transport.testing import (
+    loopback_listener,
+    loopback_pair,
+    tcp_listener,
+    use_loop_from_env,
+)
 
 __all__ = ["loopback_listener", "loopback_pair", "tcp_listener"]
 
@@ -21,6 +26,10 @@ TRANSPORTS = ["tcp", "asyncio", "loopback"]
 MODES = ["sync", "async"]
 TIMEOUT = 5.0
 _names = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    use_loop_from_env()  # $TUYAFACE_LOOP=uvloop: `tox -e uvloop`
 
 
 def open_fds() -> int:

@@ -4,6 +4,7 @@ each driven by a blocking client (in a thread) and by an asyncio client."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from tuyaface_transport import (
     TransportResetError,
     TransportTimeout,
 )
+from tuyaface_transport.testing import LOOP_ENV
 
 
 async def test_send_and_receive(factory: TransportFactory, mode: str) -> None:
@@ -136,3 +138,9 @@ async def test_context_managers_close(factory: TransportFactory) -> None:
                 sync_transport.receive(0)
 
         await asyncio.to_thread(blocking)
+
+
+async def test_tests_run_on_the_loop_tuyaface_loop_names() -> None:
+    """`tox -e uvloop` really runs these tests on uvloop (and the other envs on asyncio)."""
+    expected = os.environ.get(LOOP_ENV) or "asyncio"
+    assert type(asyncio.get_running_loop()).__module__.split(".")[0] == expected

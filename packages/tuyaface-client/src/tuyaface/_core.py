@@ -13,9 +13,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import pluggy
 
-from tuyaface_codec import LocalProtocolError, Protocol
+from tuyaface_codec import InvalidArgument, Protocol
 from tuyaface_codec.keys import KeyLike
 
+from ._args import (
+    check_dp_ids,
+    check_port,
+    check_seconds,
+    check_text,
+    check_transport,
+    check_version,
+)
 from ._dpcache import MAX_CACHED_DPS, DpCache
 from .events import Event, RequestDone, RequestFailed, StatusPush
 from .plugins import resolve_protocol, resolve_transport
@@ -130,12 +138,18 @@ class DeviceBase:
         clock: Callable[[], float] = time.monotonic,
         random_bytes: Callable[[int], bytes] = os.urandom,
     ) -> None:
-        if not dev_id or not isinstance(dev_id, str):
-            raise LocalProtocolError("pass the device id (the 'devId' / 'gwId' string)")
-        if timeout <= 0:
-            raise LocalProtocolError(f"timeout must be more than 0 seconds, not {timeout}")
+        check_text("the device id (the 'devId' / 'gwId' string)", dev_id)
+        check_text("host", host)
+        check_text("cid", cid, optional=True)
+        check_port(port)
+        check_version(version)
+        check_transport(transport)
+        check_seconds("timeout", timeout)
+        if heartbeat_interval is not None:
+            check_seconds("heartbeat_interval", heartbeat_interval, zero=True)
+        dp_ids = check_dp_ids(dp_ids)
         if max_cached_dps < 0:
-            raise LocalProtocolError(f"max_cached_dps must be 0 or more, not {max_cached_dps}")
+            raise InvalidArgument(f"max_cached_dps must be 0 or more, not {max_cached_dps}")
         self._core = DeviceCore(
             dev_id,
             local_key,
@@ -187,9 +201,9 @@ class DeviceBase:
 
     @dp_ids.setter
     def dp_ids(self, dp_ids: Iterable[int | str]) -> None:
-        ids = tuple(sys.intern(str(dp)) for dp in dp_ids)
+        ids = tuple(sys.intern(str(dp)) for dp in check_dp_ids(dp_ids))
         if not ids:
-            raise LocalProtocolError("dp_ids needs at least one DP id")
+            raise InvalidArgument("dp_ids needs at least one DP id")
         self._core.dp_ids = ids
         self._live_dp_ids(ids)
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from tuyaface_codec import Command, DeviceError, LocalProtocolError, TuyaError
+from tuyaface_codec import Command, DeviceError, InvalidArgument, TuyaError
 from tuyaface_codec.keys import as_key, require_key
 
 from ._core import DEFAULT_PORT, DEFAULT_TIMEOUT, DeviceBase
@@ -95,16 +95,16 @@ def read_settings(device: Mapping[str, Any]) -> Settings:
     """The settings a 1.x device dict names; LocalProtocolError says what is missing."""
     for name, what in _REQUIRED.items():
         if device.get(name) in (None, ""):
-            raise LocalProtocolError(f"the device dict needs {name!r}: {what}")
+            raise InvalidArgument(f"the device dict needs {name!r}: {what}")
     try:
         port = int(device.get("port") or DEFAULT_PORT)
         timeout = float(device.get("timeout") or DEFAULT_TIMEOUT)
     except (TypeError, ValueError):
-        raise LocalProtocolError("'port' must be a number (6668) and 'timeout' seconds") from None
+        raise InvalidArgument("'port' must be a number (6668) and 'timeout' seconds") from None
     transport = device.get("transport")
     cid = device.get("cid")
     if cid is not None and (not isinstance(cid, str) or not cid):
-        raise LocalProtocolError("'cid' names a gateway's child: a non-empty string")
+        raise InvalidArgument("'cid' names a gateway's child: a non-empty string")
     return Settings(
         dev_id=str(device["deviceid"]),
         local_key=require_key(as_key(device["localkey"])),
@@ -134,7 +134,7 @@ def wants_device22(book: Mapping[str, Any]) -> bool:
     """Whether the bookkeeping asks for the device22 status query (pref_status_cmd 13)."""
     value = book["pref_status_cmd"]
     if value not in _STATUS_CMDS:
-        raise LocalProtocolError(
+        raise InvalidArgument(
             f"pref_status_cmd is {STATUS_CMD} (DP_QUERY) or {DEVICE22_STATUS_CMD} "
             f"(CONTROL_NEW, for device22 firmware), not {value!r}"
         )

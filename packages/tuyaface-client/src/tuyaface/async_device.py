@@ -27,6 +27,7 @@ from tuyaface_codec import (
 )
 from tuyaface_codec.keys import KeyLike
 
+from ._args import check_dp_ids, check_dps
 from ._core import (
     DEFAULT_HEARTBEAT_INTERVAL,
     DEFAULT_PORT,
@@ -211,7 +212,7 @@ class AsyncDevice(DeviceBase):
 
     async def set_status(self, dps: DpsInput) -> None:
         """Set DPs, e.g. `{"1": True}`. The new values follow as a `StatusPush` event."""
-        await self._call(RequestKind.SET, dps=dps)
+        await self._call(RequestKind.SET, dps=check_dps(dps))
 
     async def set_state(self, value: Any, idx: int | str = 1) -> None:
         """Set one DP (DP 1, the main switch, by default)."""
@@ -228,7 +229,7 @@ class AsyncDevice(DeviceBase):
 
     async def refresh(self, dps: Iterable[int | str]) -> None:
         """Ask the device to report these DPs again (UPDATEDPS); they follow as pushes."""
-        await self._call(RequestKind.REFRESH, dp_ids=list(dps))
+        await self._call(RequestKind.REFRESH, dp_ids=check_dp_ids(dps))
 
     async def connect(self) -> None:
         """Connect now and wait until ready (calls do this by themselves)."""

@@ -13,6 +13,7 @@ import attrs
 from tuyaface_codec import LocalProtocolError, NetworkError, RequestKind, Timeout, TuyaError
 from tuyaface_transport import Closing
 
+from ._args import check_dp_ids, check_dps, check_seconds
 from ._core import DeviceBase, outcome
 from ._neterrors import connect_error, lost_error, send_error
 from ._turns import Turns
@@ -66,7 +67,7 @@ class Device(DeviceBase, Closing):
 
     def set_status(self, dps: DpsInput) -> None:
         """Set DPs, e.g. `{"1": True}`. The new values follow as a push (`wait_for_push`)."""
-        self._call(RequestKind.SET, dps=dps)
+        self._call(RequestKind.SET, dps=check_dps(dps))
 
     def set_state(self, value: Any, idx: int | str = 1) -> None:
         """Set one DP (DP 1, the main switch, by default)."""
@@ -83,10 +84,11 @@ class Device(DeviceBase, Closing):
 
     def refresh(self, dps: Iterable[int | str]) -> None:
         """Ask the device to report these DPs again (UPDATEDPS); they follow as pushes."""
-        self._call(RequestKind.REFRESH, dp_ids=list(dps))
+        self._call(RequestKind.REFRESH, dp_ids=check_dp_ids(dps))
 
     def wait_for_push(self, timeout: float) -> StatusPush | None:
         """The next status push (already received, or within `timeout` seconds), or None."""
+        check_seconds("timeout", timeout, zero=True)
         return self._next_push(self._pushes, timeout)
 
     def _next_push(self, pushes: deque[StatusPush], timeout: float) -> StatusPush | None:

@@ -27,6 +27,7 @@ import attrs
 import pluggy
 
 from tuyaface_codec import (
+    ArgumentTypeError,
     CodecError,
     Command,
     DecryptError,
@@ -38,6 +39,7 @@ from tuyaface_codec import (
     TuyaError,
 )
 
+from ._args import check_port, check_seconds, check_text, check_version
 from ._simreplies import (
     DATA_FORMAT_ERROR,
     DEVICE22_ANSWER,
@@ -81,6 +83,8 @@ MAX_WAITING = 64  # answers one client may have waiting out `reply_delay` before
 
 
 def _dp_dict(dps: DpsInput) -> dict[str, Any]:
+    if not isinstance(dps, Mapping):
+        raise ArgumentTypeError(f"dps is a dict such as {{'1': True}}, not a {type(dps).__name__}")
     return {str(dp): value for dp, value in dps.items()}
 
 
@@ -94,6 +98,23 @@ class Behaviour(typing.Protocol):
     async def run(self, device: SimulatedDevice) -> None:
         """Runs while the device serves: change DPs over time (`device.push`)."""
         ...
+
+
+def _text(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
+    check_text(attribute.name, value)
+
+
+def _version(_inst: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    check_version(value)
+
+
+def _delay(_inst: object, attribute: attrs.Attribute[float], value: float) -> None:
+    check_seconds(attribute.name, value, zero=True)
+
+
+def _idle(_inst: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        check_seconds(attribute.name, value)
 
 
 @attrs.define(eq=False)
@@ -137,17 +158,19 @@ class SimulatedDevice:
     was already connected), `requests` (the frames it answered, decoded, most recent last).
     """
 
-    dev_id: str
+    dev_id: str = attrs.field(validator=_text)
     local_key: bytes = attrs.field(converter=local_key_bytes, repr=False)
-    version: str = attrs.field(default="3.3", kw_only=True)
+    version: str = attrs.field(default="3.3", kw_only=True, validator=_version)
     dps: dict[str, Any] = attrs.field(
         factory=lambda: {"1": False}, kw_only=True, converter=_dp_dict
     )
     device22: bool = attrs.field(default=False, kw_only=True)
-    reply_delay: float = attrs.field(default=0.0, kw_only=True)
+    reply_delay: float = attrs.field(default=0.0, kw_only=True, validator=_delay)
     answering: bool = attrs.field(default=True, kw_only=True)
     error_text: str | None = attrs.field(default=None, kw_only=True)
-    idle_timeout: float | None = attrs.field(default=DEFAULT_IDLE_TIMEOUT, kw_only=True)
+    idle_timeout: float | None = attrs.field(
+        default=DEFAULT_IDLE_TIMEOUT, kw_only=True, validator=_idle
+    )
     behaviour: Behaviour | None = attrs.field(default=None, kw_only=True, repr=False)
     max_connections: int = attrs.field(default=1, kw_only=True)
     random_bytes: Callable[[int], bytes] = attrs.field(default=os.urandom, kw_only=True, repr=False)
@@ -193,6 +216,7 @@ class SimulatedDevice:
         """Listen on (host, port) (port 0: the OS or the loopback picks one) until the
         block ends. `transport="loopback"` serves in memory, where `faults` (a loopback
         `FaultPlan`) act on what the device writes; `host` is then just a name."""
+        check_port(port, zero=True)
         factory = resolve_transport(transport, self.plugin_manager)
         try:
             server = await self._listen(factory, host, port, faults)
@@ -236,6 +260,7 @@ class SimulatedDevice:
         faults: FaultPlan | None = None,
     ) -> SimulatorThread:
         """`serve` in a background event loop, for blocking code: a context manager."""
+        check_port(port, zero=True)
         return SimulatorThread(self, host, port, transport, faults)
 
     async def handle(self, transport: AsyncTransport) -> None:

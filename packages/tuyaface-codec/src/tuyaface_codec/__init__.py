@@ -10,6 +10,7 @@ from .commands import Command
 from .crypto import CryptoBackend, available_backends, default_backend, get_backend
 from .decoder import DEFAULT_MAX_LENGTH, FrameDecoder
 from .errors import (
+    ArgumentTypeError,
     CodecError,
     ConnectError,
     DecryptError,
@@ -18,6 +19,7 @@ from .errors import (
     FrameError,
     HandshakeError,
     IntegrityError,
+    InvalidArgument,
     LocalProtocolError,
     NetworkError,
     PayloadError,
@@ -43,6 +45,7 @@ __all__ = [
     "__version__",
     "DEFAULT_MAX_LENGTH",
     "UDP_KEY",
+    "ArgumentTypeError",
     "CodecError",
     "Command",
     "ConnectError",
@@ -55,6 +58,7 @@ __all__ = [
     "FrameError",
     "HandshakeError",
     "IntegrityError",
+    "InvalidArgument",
     "LocalProtocolError",
     "NetworkError",
     "PayloadError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentTypeError",
     "CodecError",
     "ConnectError",
     "DecryptError",
@@ -11,6 +12,7 @@ __all__ = [
     "FrameError",
     "HandshakeError",
     "IntegrityError",
+    "InvalidArgument",
     "LocalProtocolError",
     "NetworkError",
     "PayloadError",
@@ -57,6 +59,16 @@ class ProtocolError(TuyaError):
 
 class LocalProtocolError(ProtocolError):
     """We were asked to do something the protocol does not allow."""
+
+
+class InvalidArgument(LocalProtocolError, ValueError):
+    """A call got an argument it cannot use: a key that is not 16 characters, a timeout of
+    0, a port of 70000, a version such as "3". Also a ValueError, and a LocalProtocolError
+    as these errors were before it existed."""
+
+
+class ArgumentTypeError(InvalidArgument, TypeError):
+    """An argument of the wrong type, such as a port given as "6668". Also a TypeError."""
 
 
 class RemoteProtocolError(ProtocolError):

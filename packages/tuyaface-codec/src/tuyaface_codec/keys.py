@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import LocalProtocolError
+from .errors import ArgumentTypeError, InvalidArgument
 
 __all__ = ["KeyLike", "as_key", "require_key"]
 
@@ -15,15 +15,19 @@ def as_key(key: KeyLike | None) -> bytes | None:
     """16 raw bytes from bytes or a 16-character string (used as Latin-1, never hex)."""
     if key is None:
         return None
+    if not isinstance(key, (str, bytes, bytearray, memoryview)):
+        raise ArgumentTypeError(
+            f"a local key is a 16-character string or 16 bytes, not {type(key).__name__}"
+        )
     try:
         raw = key.encode("latin-1") if isinstance(key, str) else bytes(key)
     except UnicodeEncodeError:
         # The UnicodeEncodeError text would quote the key's character: never show it.
-        raise LocalProtocolError(
+        raise InvalidArgument(
             "a local key is 16 plain characters (Latin-1); copy the device's local key again"
         ) from None
     if len(raw) != KEY_SIZE:
-        raise LocalProtocolError(
+        raise InvalidArgument(
             f"a local key is {KEY_SIZE} characters, this one has {len(raw)}: "
             "copy the device's local key again"
         )
@@ -33,5 +37,5 @@ def as_key(key: KeyLike | None) -> bytes | None:
 def require_key(key: bytes | None) -> bytes:
     """The key, or a clear error for a frame that needs one."""
     if key is None:
-        raise LocalProtocolError("this frame is encrypted: pass the device's local key")
+        raise InvalidArgument("this frame is encrypted: pass the device's local key")
     return key

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import attrs
 
 from .commands import Command
-from .errors import LocalProtocolError, PayloadError
+from .errors import ArgumentTypeError, InvalidArgument, LocalProtocolError, PayloadError
 
 __all__ = [
     "DpsLike",
@@ -18,6 +18,8 @@ __all__ = [
     "Protocol5Requests",
     "RequestBuilder",
     "RequestKind",
+    "dp_numbers",
+    "dps_dict",
     "dump_json",
 ]
 
@@ -52,9 +54,14 @@ def dump_json(obj: object) -> bytes:
         raise PayloadError(f"DP values must be JSON values (bool, number, string): {exc}") from None
 
 
-def _dps(dps: DpsLike | None) -> dict[str, Any]:
+def dps_dict(dps: DpsLike | None) -> dict[str, Any]:
+    """DPs to set as a dict of str ids; InvalidArgument when there are none."""
+    if dps is not None and not isinstance(dps, Mapping):
+        raise ArgumentTypeError(
+            f"DPs to set are a dict such as {{'1': True}}, not a {type(dps).__name__}"
+        )
     if not dps:
-        raise LocalProtocolError("give at least one DP to set, e.g. {'1': True}")
+        raise InvalidArgument("give at least one DP to set, e.g. {'1': True}")
     return {str(dp): value for dp, value in dps.items()}
 
 
@@ -90,16 +97,17 @@ def _common(
         return {"gwId": dev_id, "devId": dev_id}
     if kind is RequestKind.REFRESH:
         # A sub-device's refresh names it in a list: a bare string is ignored (§10a).
-        ids = _numbers(dp_ids or ())
+        ids = dp_numbers(dp_ids or ())
         return {"dpId": ids} if cid is None else {"dpId": ids, "cid": [cid]}
     return None
 
 
-def _numbers(dp_ids: Iterable[int | str]) -> list[int]:
+def dp_numbers(dp_ids: Iterable[int | str]) -> list[int]:
+    """DP ids as numbers; InvalidArgument for one that is not."""
     try:
         return [int(dp) for dp in dp_ids]
     except (TypeError, ValueError):
-        raise LocalProtocolError(f"DP ids are numbers such as 18 or '18', got {dp_ids!r}") from None
+        raise InvalidArgument(f"DP ids are numbers such as 18 or '18', got {dp_ids!r}") from None
 
 
 @attrs.frozen
@@ -149,7 +157,7 @@ class LegacyRequests:
     ) -> dict[str, Any]:
         values: dict[str, Any] | None
         if kind is RequestKind.SET:
-            values = _dps(dps)
+            values = dps_dict(dps)
         elif kind is RequestKind.DEVICE22_STATUS:
             values = _null_dps(dp_ids)
         else:
@@ -197,7 +205,7 @@ class Protocol5Requests:
             return dump_json({} if cid is None else {"cid": cid})
         if kind is RequestKind.SUB_DEVICES:
             return dump_json({"reqType": "subdev_online_stat_query", "data": {"cids": []}})
-        values = _dps(dps) if kind is RequestKind.SET else _null_dps(dp_ids)
+        values = dps_dict(dps) if kind is RequestKind.SET else _null_dps(dp_ids)
         if cid is None:
             return dump_json({"protocol": 5, "t": t, "data": {"dps": values}})
         data = {"cid": cid, "ctype": 0, "dps": values}

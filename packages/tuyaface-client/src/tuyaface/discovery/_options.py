@@ -8,6 +8,10 @@ from typing import Any
 
 import attrs
 
+from tuyaface_codec import InvalidArgument
+
+from .._args import check_seconds
+
 __all__ = ["BROADCAST_PORTS", "LAN_BROADCAST", "REPLY_PORT", "ScanOptions"]
 
 BROADCAST_PORTS = (6666, 6667)
@@ -20,8 +24,7 @@ def _ports(value: Iterable[int]) -> tuple[int, ...]:
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:
-        raise ValueError(f"{attribute.name} must be a positive number of seconds, not {value!r}")
+    check_seconds(attribute.name, value)
 
 
 def _ipv4(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
@@ -30,7 +33,7 @@ def _ipv4(instance: object, attribute: attrs.Attribute[Any], value: str | None) 
     try:
         ipaddress.IPv4Address(value)
     except ValueError:
-        raise ValueError(f"{attribute.name} must be an IPv4 address, not {value!r}") from None
+        raise InvalidArgument(f"{attribute.name} must be an IPv4 address, not {value!r}") from None
 
 
 @attrs.frozen

@@ -12,6 +12,7 @@ import attrs
 
 from tuyaface_codec import encode_discovery_request
 
+from .._args import check_seconds
 from . import _udp
 from ._device import DiscoveredDevice
 from ._options import ScanOptions
@@ -85,6 +86,7 @@ class Scanner(_udp.AsyncOpenClose):
         self, timeout: float = 6.0, *, wanted_id: str | None = None
     ) -> AsyncGenerator[DiscoveredDevice, None]:
         """Each device once as it is found, for `timeout` seconds or until `wanted_id` is."""
+        check_seconds("timeout", timeout)
         self.state = ScanState(wanted_id=wanted_id)
         async with contextlib.AsyncExitStack() as stack:
             if not self.is_open:

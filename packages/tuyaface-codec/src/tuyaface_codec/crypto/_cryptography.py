@@ -16,26 +16,45 @@ __all__ = ["CryptographyBackend"]
 
 _TAG_SIZE = 16
 
+Update = Callable[[bytes], bytes]
+
+
+class _ContextPool:
+    """Idle AES-ECB contexts of one key and direction, lent to one caller at a time.
+
+    A context may not be used by two threads at once (cryptography raises "Already
+    borrowed" once an update releases the GIL), and making one per call costs about 50x
+    the update of a small frame. `list.pop` and `list.append` are atomic, so each caller
+    holds a context of its own; the pool grows to the number of simultaneous callers.
+    ECB keeps no state between whole blocks, so a context is reused without finalizing.
+    """
+
+    def __init__(self, make: Callable[[], Update]) -> None:
+        self._make = make
+        self._idle: list[Update] = []
+
+    def update(self, data: bytes) -> bytes:
+        try:
+            update = self._idle.pop()
+        except IndexError:
+            update = self._make()
+        out = update(data)
+        self._idle.append(update)  # only after success: a failed context is dropped
+        return out
+
 
 @functools.lru_cache(maxsize=512)
-def _ecb_updates(key: bytes) -> tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]:
-    # ECB is stateless between whole blocks, so one encryptor and one decryptor per key
-    # serve every call through update() and are never finalized. A partial block would stay
-    # buffered in the shared context and shift every later call, hence the length checks.
+def _ecb(key: bytes) -> tuple[_ContextPool, _ContextPool]:
     cipher = Cipher(algorithms.AES(key), modes.ECB())
-    return cipher.encryptor().update, cipher.decryptor().update
-
-
-def _own_cipher(key: bytes) -> Cipher[modes.ECB]:
-    """For a call that finds the shared context busy: a context refuses a second thread
-    while one is inside it (RuntimeError "Already borrowed", raised before any state
-    changes), so that call gets a context of its own."""
-    return Cipher(algorithms.AES(key), modes.ECB())
+    return (
+        _ContextPool(lambda: cipher.encryptor().update),
+        _ContextPool(lambda: cipher.decryptor().update),
+    )
 
 
 @functools.lru_cache(maxsize=512)
 def _gcm(key: bytes) -> AESGCM:
-    return AESGCM(key)
+    return AESGCM(key)  # stateless between calls: safe to share between threads
 
 
 class CryptographyBackend:
@@ -47,18 +66,12 @@ class CryptographyBackend:
     def ecb_encrypt(self, key: bytes, data: bytes) -> bytes:
         if len(data) % 16:
             raise partial_block_error(data)
-        try:
-            return _ecb_updates(key)[0](data)
-        except RuntimeError:  # another thread is inside the shared context right now
-            return _own_cipher(key).encryptor().update(data)
+        return _ecb(key)[0].update(data)
 
     def ecb_decrypt(self, key: bytes, data: bytes) -> bytes:
         if len(data) % 16:
             raise partial_block_error(data)
-        try:
-            return _ecb_updates(key)[1](data)
-        except RuntimeError:  # another thread is inside the shared context right now
-            return _own_cipher(key).decryptor().update(data)
+        return _ecb(key)[1].update(data)
 
     def gcm_encrypt(self, key: bytes, iv: bytes, plaintext: bytes, aad: bytes | None) -> bytes:
         return _gcm(key).encrypt(iv, plaintext, aad or None)
