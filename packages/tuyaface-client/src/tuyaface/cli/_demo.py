@@ -23,7 +23,11 @@ LIGHT_ID = "tuyafacedemolight001"
 PLUG_ID = "tuyafacedemoplug0001"
 GATEWAY_ID = "tuyafacedemogateway1"
 PLUG_CID, SENSOR_CID, ASLEEP_CID = "a4c1380000000001", "a4c1380000000002", "a4c1380000000003"
-CHILDREN = {PLUG_CID: {"1": False}, SENSOR_CID: {"1": 215, "2": 45}, ASLEEP_CID: {"1": False}}
+CHILDREN: dict[str, dict[str, Any]] = {
+    PLUG_CID: {"1": False},
+    SENSOR_CID: {"1": 215, "2": 45},
+    ASLEEP_CID: {"1": False},
+}
 SENSOR_READING = {"1": 221}  # what the sensor child pushes: a new temperature
 PUSH_WAIT = 2.0
 BRIDGE_INSTALL = 'python -m pip install "tuyaface-client[bridge]"'
@@ -191,9 +195,8 @@ def _demo_gateway(out: _Out) -> None:
     from ..gateway import Gateway, SimulatedGateway
 
     version = out.version
-    simulator = SimulatedGateway(
-        GATEWAY_ID, DEMO_KEY, version=version, children=CHILDREN, offline={ASLEEP_CID}
-    )
+    simulator = SimulatedGateway(GATEWAY_ID, DEMO_KEY, version=version, children=CHILDREN)
+    simulator.offline.add(ASLEEP_CID)  # off the mesh: the gateway reports it offline
     with simulator.serve_in_thread(transport="tcp") as server:
         out.header(
             f"gateway (protocol {version}): simulated gateway {GATEWAY_ID} on "
