@@ -36,7 +36,7 @@ def test_demo_shows_typed_devices_a_gateway_and_the_bridge() -> None:
     assert "typed devices (protocol 3.5)" in text  # the last --version is used
     assert "  light set    " in text
     assert "  light        on, brightness 50 %, colour temp 30 %, mode white\n" in text
-    assert "  refused      brightness 150 %: " in text and "nothing was sent" in text
+    assert "  refused      bright_value_v2 (DP 22): " in text and "150%; nothing sent\n" in text
     assert re.search(r"\n  plug         on, power [0-9.]+ W, current [0-9.]+ A, "
                      r"voltage [0-9.]+ V, energy [0-9.]+ kWh\n", text)  # fmt: skip
     assert f"  child read   {PLUG_CID} {{\"1\": false}} (cached: the gateway's memory)" in text

@@ -177,7 +177,7 @@ def _drive_light(out: _Out, device: Device) -> None:
         light.set_brightness(150)
     except DpValueError as exc:  # checked against the schema: nothing is sent
         refused = {"brightness_percent": 150, "error": str(exc)}
-        out.show("refused", refused, f"brightness 150 %: {exc}; nothing was sent")
+        out.show("refused", refused, f"{exc}; nothing sent")
 
 
 def _drive_plug(out: _Out, device: Device) -> None:
