@@ -28,6 +28,7 @@ from tuyaface_codec.errors import (
     RemoteProtocolError,
     Timeout,
     TuyaError,
+    UnknownBackendError,
     UnknownProtocolError,
 )
 
@@ -125,6 +126,7 @@ __all__ = [
     "StatusPush",
     "Timeout",
     "TuyaError",
+    "UnknownBackendError",
     "UnknownProtocolError",
     "UnknownTransportError",
     "aescipher",
