@@ -117,7 +117,7 @@ def test_unknown_names_are_tuya_errors_and_lookup_errors() -> None:
     with pytest.raises(tuyaface_codec.UnknownBackendError, match="nope") as backend:
         tuyaface_codec.get_backend("nope")
     assert isinstance(backend.value, TuyaError) and isinstance(backend.value, LookupError)
-    with pytest.raises(UnknownProtocolError, match="9.7") as protocol:
+    with pytest.raises(UnknownProtocolError, match=r"9\.7") as protocol:
         Device(DEV_ID, KEY, "127.0.0.1", version="9.7")  # well formed, but no plugin has it
     assert isinstance(protocol.value, TuyaError) and isinstance(protocol.value, LookupError)
     with pytest.raises(ValueError, match="nope") as malformed:  # not a version at all
