@@ -126,7 +126,8 @@ def _single(spec: DpSpec) -> Entity | None:
             return Entity("switch", spec.code, label)
         return Entity("binary_sensor", spec.code, label,
                       {"device_class": _class_of(spec.code, _BINARY)})
-    binary = _class_of(spec.code, _BINARY) if spec.readonly else None
+    flags = spec.readonly or spec.type is DpType.BITMAP  # a fault bitmap: a problem
+    binary = _class_of(spec.code, _BINARY) if flags else None
     if binary is not None and spec.type in (DpType.ENUM, DpType.BITMAP):
         on = next((v for v in spec.values if v in _MOTION_ON), None)
         return Entity("binary_sensor", spec.code, label, {"device_class": binary, "on": on})
