@@ -207,8 +207,8 @@ class Bridge:
         published = self._discovered.setdefault(name, set())
         for topic, config in configs.items():
             if topic not in published:
+                published.add(topic)  # first: a concurrent call must not publish it again
                 await self.publish(topic, config, retain=True)
-                published.add(topic)
 
     async def clear_device(self, name: str) -> None:
         """Clear a device's retained topics and discovery (removed or renamed)."""
