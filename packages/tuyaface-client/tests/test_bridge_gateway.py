@@ -22,7 +22,7 @@ from tuyaface.model import builtin_schema, initial_dps
 ONLINE = {"state": "online"}
 OFFLINE = {"state": "offline"}
 GATEWAY = "gwbridgetest00000001"
-DOOR, LAMP = "a4c138door0000001", "a4c138lamp0000002"
+DOOR, LAMP, EXTRA = "a4c138door0000001", "a4c138lamp0000002", "a4c138plug0000003"
 
 
 def entries(host: str, port: int, version: str) -> list[dict[str, Any]]:
@@ -42,7 +42,7 @@ async def gateway_home(version: str) -> AsyncIterator[tuple[SimulatedGateway,
     contact = builtin_schema("contact")
     assert contact is not None
     gateway = SimulatedGateway(GATEWAY, KEY, version=version, max_connections=1, children={
-        DOOR: initial_dps(contact), LAMP: {"1": False, "2": 10}})
+        DOOR: initial_dps(contact), LAMP: {"1": False, "2": 10}, EXTRA: {"1": False}})
     async with gateway.serve(transport="asyncio") as server:
         mapping = {"devices": entries(server.host, server.port, version)}
         yield gateway, from_mapping(mapping, Path("."), "test").devices
@@ -89,6 +89,16 @@ async def test_children_through_one_gateway_connection(
         await watcher.value(f"{base}/door", {"doorcontact_state": True,
                                              "battery_percentage": 90})
 
+        await watcher.publish(f"{base}/bridge/request/add", {  # a child more, same gateway
+            "id": "extra-id", "parent": GATEWAY, "node_id": EXTRA, "name": "extra",
+            "transaction": 7})
+        await watcher.until(lambda: f"{base}/bridge/response/add" in watcher.last, "answer")
+        assert watcher.last[f"{base}/bridge/response/add"]["status"] == "ok"
+        await watcher.value(f"{base}/extra/availability", ONLINE)
+        await watcher.publish(f"{base}/extra/set", {"1": True})
+        await watcher.value(f"{base}/extra", {"1": True})
+        assert gateway.children[EXTRA]["1"] is True
+
         if version != "3.3":  # presence reports (3.4 / 3.5): the child leaves, comes back
             await gateway.set_online(DOOR, False)
             await watcher.value(f"{base}/door/availability", OFFLINE)
@@ -96,11 +106,17 @@ async def test_children_through_one_gateway_connection(
             await gateway.set_online(DOOR, True)
             await watcher.value(f"{base}/door/availability", ONLINE)
 
+        await watcher.publish(f"{base}/bridge/request/remove", {"id": "hub"})
+        await watcher.value(f"{base}/hub/availability", None)  # cleared
+        await watcher.publish(f"{base}/lamp/set", {"1": False})  # the children stay
+        await watcher.value(f"{base}/lamp", {"1": False, "2": 10})
+        assert (gateway.connections, gateway.refused) == (1, 0)
+
         gateway.answering = False  # the gateway goes quiet: every child goes offline
         await watcher.value(f"{base}/door/availability", OFFLINE)
         await watcher.value(f"{base}/lamp/availability", OFFLINE)
-        await watcher.value(f"{base}/hub/availability", OFFLINE)
         gateway.answering = True
         await gateway.disconnect()
         await watcher.value(f"{base}/door/availability", ONLINE)
         await watcher.value(f"{base}/lamp/availability", ONLINE)
+        assert gateway.refused == 0  # never two connections at once

@@ -78,6 +78,11 @@ class DeviceConfig:
         child): what shards and gateway connections are keyed by."""
         return self.parent or self.dev_id
 
+    def to_entry(self) -> dict[str, Any]:
+        """The connection fields of a devices.json entry (a child's come from it)."""
+        return {"key": self.local_key, "ip": self.host, "version": self.version,
+                "port": self.port}
+
     def to_public(self) -> dict[str, Any]:
         """What `<base>/bridge/devices` lists (never the key)."""
         public: dict[str, Any] = {

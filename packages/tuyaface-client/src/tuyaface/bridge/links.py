@@ -9,11 +9,11 @@ from typing import Any, Protocol
 
 from .._types import DpsInput
 from ..async_device import AsyncDevice
-from ..events import ChildOffline, ChildOnline, DeviceEvent, StatusPush
+from ..events import ChildOffline, ChildOnline, Connected, DeviceEvent, StatusPush
 from ..gateway import AsyncGateway
 from .config import BridgeConfig, DeviceConfig
 
-__all__ = ["ChildLink", "Connections", "Link"]
+__all__ = ["ChildLink", "Connections", "GatewayLink", "Link"]
 
 
 class Link(Protocol):
@@ -54,7 +54,10 @@ class ChildLink:
         return self.gateway.connected and bool(self._child.state.online)
 
     async def events(self) -> AsyncIterator[DeviceEvent]:
-        async for event in self.gateway.events():
+        stream = self.gateway.events()
+        if self.gateway.connected:  # shared and already up: no Connected would come
+            yield Connected()
+        async for event in stream:
             if isinstance(event, StatusPush | ChildOnline | ChildOffline):
                 if event.cid == self.cid:
                     yield StatusPush(event.dps) if isinstance(event, StatusPush) else event
@@ -71,7 +74,42 @@ class ChildLink:
         await self._child.refresh(dps)
 
     async def aclose(self) -> None:
-        """Nothing: the connection is the gateway's (closed with it, or by `Connections`)."""
+        """Nothing: the connection is shared (`Connections` closes it)."""
+
+
+class GatewayLink:
+    """A gateway's own entry: its DPs and connection state, on the connection its
+    children share (so removing the entry does not close it: `Connections` does)."""
+
+    def __init__(self, gateway: AsyncGateway) -> None:
+        self.gateway = gateway
+
+    @property
+    def connected(self) -> bool:
+        return self.gateway.connected
+
+    async def events(self) -> AsyncIterator[DeviceEvent]:
+        stream = self.gateway.events()
+        if self.gateway.connected:  # shared and already up: no Connected would come
+            yield Connected()
+        async for event in stream:
+            yield event
+
+    async def status(self) -> dict[str, Any]:
+        return await self.gateway.status()
+
+    async def set_status(self, dps: DpsInput) -> None:
+        await self.gateway.set_status(dps)
+
+    async def refresh(self, dps: Iterable[int | str]) -> None:
+        await self.gateway.refresh(dps)
+
+    async def query_children(self) -> None:
+        """Ask who is there (3.4 / 3.5): presence changes follow as events."""
+        await self.gateway.query_children()
+
+    async def aclose(self) -> None:
+        """Nothing: the connection is shared with the children."""
 
 
 class Connections:
@@ -86,8 +124,8 @@ class Connections:
         parents = {device.parent for device in bridge.devices}
         if config.parent is not None:
             return ChildLink(self._gateway(config, bridge), config.cid or config.dev_id)
-        if config.dev_id in parents:
-            return self._gateway(config, bridge)
+        if config.dev_id in parents or config.dev_id in self.gateways:
+            return GatewayLink(self._gateway(config, bridge))
         return AsyncDevice(config.dev_id, config.local_key, config.host,
                            **_options(config, bridge))
 

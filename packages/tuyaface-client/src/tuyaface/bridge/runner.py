@@ -25,12 +25,12 @@ from tuyaface_codec.errors import TuyaError
 
 from ..backoff import Backoff
 from ..events import ChildOffline, ChildOnline, Connected, ConnectFailed, Disconnected, StatusPush
-from ..gateway import AsyncGateway
 from .config import BridgeConfig, DeviceConfig
 from .devices import DeviceMaker
 from .entities import BridgedDevice
 from .errors import BridgeInputError
 from .hass import discovery_configs
+from .links import GatewayLink
 from .requests import REQUESTS
 from .topics import Topics
 
@@ -241,7 +241,7 @@ class Bridge:
                 await self._absorb(bridged, event.dps)
                 continue
             if isinstance(event, Connected):
-                if isinstance(link, AsyncGateway):  # who is there (3.4 / 3.5)
+                if isinstance(link, GatewayLink):  # who is there (3.4 / 3.5)
                     self._spawn(self._quietly(link.query_children()))
                 self._spawn(self._read(bridged, publish_always=False))
             if isinstance(event, Connected | Disconnected | ConnectFailed | ChildOnline
