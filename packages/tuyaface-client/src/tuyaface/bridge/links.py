@@ -118,10 +118,13 @@ class Connections:
 
     def __init__(self) -> None:
         self.gateways: dict[str, AsyncGateway] = {}
+        self._parents: tuple[BridgeConfig | None, set[str | None]] = (None, set())
 
     def link(self, config: DeviceConfig, bridge: BridgeConfig) -> Link:
         """The link for `config`: a child handle, the gateway, or a plain device."""
-        parents = {device.parent for device in bridge.devices}
+        if self._parents[0] is not bridge:  # once per bridge config, not per device
+            self._parents = (bridge, {device.parent for device in bridge.devices})
+        parents = self._parents[1]
         if config.parent is not None:
             return ChildLink(self._gateway(config, bridge), config.cid or config.dev_id)
         if config.dev_id in parents or config.dev_id in self.gateways:
