@@ -55,14 +55,16 @@ class ChildLink:
 
     async def events(self) -> AsyncIterator[DeviceEvent]:
         stream = self.gateway.events()
-        if self.gateway.connected:  # shared and already up: no Connected would come
-            yield Connected()
-        async for event in stream:
-            if isinstance(event, StatusPush | ChildOnline | ChildOffline):
-                if event.cid == self.cid:
+        try:
+            if self.gateway.connected:  # shared and already up: no Connected would come
+                yield Connected()
+            async for event in stream:
+                if not isinstance(event, StatusPush | ChildOnline | ChildOffline):
+                    yield event
+                elif event.cid == self.cid:
                     yield StatusPush(event.dps) if isinstance(event, StatusPush) else event
-            else:
-                yield event
+        finally:  # the bridge stopped following: the shared gateway stops queueing for it
+            await stream.aclose()
 
     async def status(self) -> dict[str, Any]:
         return dict(await self._child.status())
@@ -90,10 +92,13 @@ class GatewayLink:
 
     async def events(self) -> AsyncIterator[DeviceEvent]:
         stream = self.gateway.events()
-        if self.gateway.connected:  # shared and already up: no Connected would come
-            yield Connected()
-        async for event in stream:
-            yield event
+        try:
+            if self.gateway.connected:  # shared and already up: no Connected would come
+                yield Connected()
+            async for event in stream:
+                yield event
+        finally:
+            await stream.aclose()
 
     async def status(self) -> dict[str, Any]:
         return await self.gateway.status()
