@@ -140,6 +140,7 @@ async def test_discovery_for_every_kind(mqtt_broker: LocalBroker) -> None:
     assert len(nodes) == len(home)  # one HA device per Tuya device
 
     light = found[("light", "switch_led")]
+    assert light["device"]["model"] == "light (protocol 3.4)"
     assert light["command_topic"] == "k/light/set"
     assert light["payload_on"] == '{"switch_led": true}'
     assert light["brightness_command_template"] == '{"bright_value_v2": "{{ value }}%"}'

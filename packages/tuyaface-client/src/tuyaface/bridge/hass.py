@@ -234,6 +234,9 @@ def discovery_configs(
         "manufacturer": "Tuya",
         "model": f"protocol {bridged.config.version}",
     }
+    category = bridged.config.meaning.get("category")
+    if category:
+        device["model"] = f"{category} (protocol {bridged.config.version})"
     if bridged.via is not None:
         device["via_device"] = f"tuyaface_{bridged.via}"
     configs = {}
