@@ -100,8 +100,14 @@ def test_demo_prints_the_traffic_and_exits() -> None:
     result = CliRunner().invoke(main, ["bridge", "--demo"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert '-> tuyaface/light/set {"20": true, "22": 800}' in lines
-    assert '<- tuyaface/light {"20": true, "22": 800, "23": 300}' in lines
-    assert '<- tuyaface/plug {"1": true, "19": 0}' in lines
+    assert '-> tuyaface/light/set {"switch_led": true, "bright_value_v2": "50%"}' in lines
+    assert any(line.startswith('<- tuyaface/light {"switch_led": true, "work_mode": "white", '
+                               '"bright_value_v2": 505,') for line in lines)
+    assert any(line.startswith('<- tuyaface/plug {"switch_1": true,') for line in lines)
+    for child in ("front-door", "hallway", "garden-socket"):  # a gateway's children
+        assert f'<- tuyaface/{child}/availability {{"state": "online"}}' in lines
+    assert '<- tuyaface/front-door {"doorcontact_state": false, "battery_percentage": 90}' in lines
     assert lines[-1] == '<- tuyaface/bridge/state {"state": "offline"}'
+    for kind in ("light", "cover", "binary_sensor", "sensor"):
+        assert any(line.startswith(f"<- homeassistant/{kind}/") for line in lines), kind
     assert any(line.startswith("<- homeassistant/switch/") for line in lines)

@@ -5,7 +5,13 @@ bridge.yaml (read with PyYAML, part of the `bridge` extra)::
     mqtt: {url: "mqtt://user:pass@127.0.0.1:1883", base_topic: tuyaface}
     homeassistant: {enabled: true, prefix: homeassistant}
     devices:                       # or devices_file: devices.json (tinytuya's format)
-      - {id: bf01..., key: "0123456789abcdef", name: plug, ip: 192.168.1.20, version: "3.3"}
+      - {id: bf01..., key: "0123456789abcdef", name: plug, ip: 192.168.1.20, version: "3.3",
+         category: cz}             # category / mapping / product_id: the DP schema
+      - {id: bf02..., key: "...", name: hub, ip: 192.168.1.21, version: "3.4"}
+      - {id: a4c1..., name: door, parent: bf02..., node_id: a4c1..., category: mcs}
+
+A sub-device (`parent`, `node_id`) takes ip, key, version and port from its gateway's
+entry; it is bridged through the gateway's one connection.
 """
 
 from __future__ import annotations
@@ -61,16 +67,36 @@ class DeviceConfig:
     host: str
     version: str = "3.3"
     port: int = DEFAULT_PORT
+    parent: str | None = None  # a gateway child: the gateway's id (its host, key, version)
+    cid: str | None = None  # a gateway child: its node id
+    meaning: Mapping[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
+    """What picks the DP schema (`schema_for`): the entry's mapping, category, product_id."""
+
+    @property
+    def connection_id(self) -> str:
+        """The id of the connection the device is reached through (its gateway's for a
+        child): what shards and gateway connections are keyed by."""
+        return self.parent or self.dev_id
+
+    def to_entry(self) -> dict[str, Any]:
+        """The connection fields of a devices.json entry (a child's come from it)."""
+        return {"key": self.local_key, "ip": self.host, "version": self.version,
+                "port": self.port}
 
     def to_public(self) -> dict[str, Any]:
         """What `<base>/bridge/devices` lists (never the key)."""
-        return {
+        public: dict[str, Any] = {
             "id": self.dev_id,
             "name": self.name,
             "ip": self.host,
             "port": self.port,
             "version": self.version,
         }
+        if self.parent is not None:
+            public.update(parent=self.parent, cid=self.cid)
+        if "category" in self.meaning:
+            public["category"] = self.meaning["category"]
+        return public
 
 
 @attrs.frozen
@@ -130,8 +156,8 @@ class BridgeConfig:
         return self.client_id or f"tuyaface-{self.base_topic}-{self.bridge_name}"
 
     def owned_devices(self) -> tuple[DeviceConfig, ...]:
-        """The devices of this shard."""
-        return tuple(device for device in self.devices if self.shard.owns(device.dev_id))
+        """The devices of this shard (a gateway's children go with their gateway)."""
+        return tuple(d for d in self.devices if self.shard.owns(d.connection_id))
 
 
 def parse_mqtt_url(url: str) -> MqttConfig:
@@ -180,7 +206,28 @@ def device_from_entry(entry: Mapping[str, Any], where: str) -> DeviceConfig:
     port = entry.get("port", DEFAULT_PORT)
     if not isinstance(port, int) or isinstance(port, bool):
         raise BridgeConfigError(f"{where}: device {dev_id}: port must be a number")
-    return DeviceConfig(dev_id, key, name, host, version, port)
+    parent = entry.get("parent") or None
+    cid = str(entry.get("node_id") or dev_id) if parent else None
+    meaning = {k: entry[k] for k in _MEANING if entry.get(k) is not None}
+    return DeviceConfig(dev_id, key, name, host, version, port,
+                        str(parent) if parent else None, cid, meaning)
+
+
+_MEANING = ("mapping", "category", "product_id")
+_FROM_PARENT = ("key", "ip", "host", "version", "port")
+
+
+def with_parent(entry: Mapping[str, Any], parent: Mapping[str, Any] | None,
+                where: str) -> Mapping[str, Any]:
+    """A sub-device's entry with what it lacks (ip, key, version, port) from its gateway."""
+    if not entry.get("parent"):
+        return entry
+    if parent is None:
+        raise BridgeConfigError(
+            f"{where}: device {entry.get('id')}: its gateway {entry['parent']!r} is not listed"
+        )
+    inherited = {k: parent[k] for k in _FROM_PARENT if k in parent and not entry.get(k)}
+    return {**entry, **inherited}
 
 
 def valid_name(name: str) -> bool:
@@ -200,11 +247,14 @@ def load_devices_json(path: Path) -> tuple[DeviceConfig, ...]:
 
 
 def _devices(entries: Sequence[Any], where: str) -> tuple[DeviceConfig, ...]:
-    devices = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, Mapping):
             raise BridgeConfigError(f"{where}: device {index} is not an object")
-        devices.append(device_from_entry(entry, where))
+    by_id = {entry.get("id"): entry for entry in entries}
+    devices = [
+        device_from_entry(with_parent(entry, by_id.get(entry.get("parent")), where), where)
+        for entry in entries
+    ]
     names = [device.name for device in devices]
     if len(set(names)) != len(names):
         raise BridgeConfigError(f"{where}: two devices have the same name; names are topics")

@@ -2,8 +2,9 @@
 
 A `BridgedDevice` turns the device's values into the state JSON, checks a /set JSON and
 turns it into DPs, and describes its Home Assistant entities (`Entity`). `RawDpDevice`
-does this with DP ids as names (`{"1": true, "2": 50}`); a schema-backed device (named,
-scaled values) or a gateway child is another implementation of the same protocol.
+does this with DP ids as names (`{"1": true, "2": 50}`); `SchemaDevice` (schema_device.py)
+with the codes and units of a DP schema. Either reaches its device through a `Link`: an
+`AsyncDevice`, or a gateway child's handle (links.py).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import attrs
 from ..async_device import AsyncDevice
 from .config import BridgeConfig, DeviceConfig
 from .errors import BridgeInputError
+from .links import Link
 
-__all__ = ["BridgedDevice", "Entity", "RawDpDevice", "raw_entity"]
+__all__ = ["BridgedDevice", "Entity", "RawDpDevice", "check_raw", "dp_order", "raw_entity"]
 
 _SCALARS = (bool, int, float, str)
 
@@ -38,7 +40,7 @@ class BridgedDevice(Protocol):
     """A device as the bridge sees it."""
 
     config: DeviceConfig
-    device: AsyncDevice
+    device: Link
     via: str | None  # the gateway's id for a gateway child (HA's via_device), else None
 
     def state(self) -> dict[str, Any]:
@@ -68,7 +70,7 @@ class RawDpDevice:
     """A device known by raw DPs: state and /set use DP ids ("1", "2", ...)."""
 
     config: DeviceConfig
-    device: AsyncDevice
+    device: Link
     via: str | None = None
     dps: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
@@ -98,22 +100,26 @@ class RawDpDevice:
         if not isinstance(payload, dict) or not payload:
             raise BridgeInputError('write a JSON object of DPs, e.g. {"1": true}')
         for key, value in payload.items():
-            known = self.dps.get(key, _MISSING)
-            if known is _MISSING:
-                names = ", ".join(sorted(self.dps, key=_dp_order)) or "none reported yet"
-                raise BridgeInputError(f"unknown DP {key!r} (known: {names})")
-            if not isinstance(value, _SCALARS) or _kind(value) != _kind(known):
-                raise BridgeInputError(
-                    f"DP {key!r} takes a {_kind(known)}, not {json_kind(value)}"
-                )
+            check_raw(self.dps, key, value, ", ".join(sorted(self.dps, key=dp_order)))
         return dict(payload)
 
     def entities(self) -> list[Entity]:
-        found = (raw_entity(key, self.dps[key]) for key in sorted(self.dps, key=_dp_order))
+        found = (raw_entity(key, self.dps[key]) for key in sorted(self.dps, key=dp_order))
         return [entity for entity in found if entity is not None]
 
 
 _MISSING = object()
+
+
+def check_raw(dps: Mapping[str, Any], key: str, value: object, names: str) -> None:
+    """A raw DP write: the DP was reported, and `value` has the type of its value;
+    BridgeInputError naming `names` (what the device knows) when not."""
+    known = dps.get(key, _MISSING)
+    if known is _MISSING:
+        what = "DP" if key.isdigit() else "name"
+        raise BridgeInputError(f"unknown {what} {key!r} (known: {names or 'none reported yet'})")
+    if not isinstance(value, _SCALARS) or _kind(value) != _kind(known):
+        raise BridgeInputError(f"DP {key!r} takes a {_kind(known)}, not {json_kind(value)}")
 
 
 def _kind(value: object) -> str:
@@ -130,5 +136,6 @@ def json_kind(value: object) -> str:
     return names.get(type(value), "number")
 
 
-def _dp_order(key: str) -> tuple[int, str]:
+def dp_order(key: str) -> tuple[int, str]:
+    """DP ids in number order, names after them."""
     return (int(key), "") if key.isdigit() else (1 << 30, key)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..discovery import ScanOptions, discover_iter
-from .config import device_from_entry, valid_name
+from .config import device_from_entry, valid_name, with_parent
 from .errors import BridgeInputError
 
 if TYPE_CHECKING:
@@ -37,7 +37,9 @@ def _known(bridge: Bridge, request: Mapping[str, Any], field: str = "id") -> str
 
 
 async def _add(bridge: Bridge, request: Mapping[str, Any]) -> Any:
-    config = device_from_entry(request, "add request")
+    parent = next((b.config.to_entry() for b in bridge.devices.values()
+                   if b.config.dev_id == request.get("parent")), None)
+    config = device_from_entry(with_parent(request, parent, "add request"), "add request")
     clash = config.name in bridge.devices
     if clash or any(b.config.dev_id == config.dev_id for b in bridge.devices.values()):
         raise BridgeInputError(f"device {config.dev_id} or name {config.name!r} already bridged")

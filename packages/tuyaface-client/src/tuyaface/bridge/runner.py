@@ -24,11 +24,13 @@ import aiomqtt
 from tuyaface_codec.errors import TuyaError
 
 from ..backoff import Backoff
-from ..events import Connected, ConnectFailed, Disconnected, StatusPush
+from ..events import ChildOffline, ChildOnline, Connected, ConnectFailed, Disconnected, StatusPush
 from .config import BridgeConfig, DeviceConfig
-from .entities import BridgedDevice, RawDpDevice
+from .devices import DeviceMaker
+from .entities import BridgedDevice
 from .errors import BridgeInputError
 from .hass import discovery_configs
+from .links import GatewayLink
 from .requests import REQUESTS
 from .topics import Topics
 
@@ -48,12 +50,12 @@ class Bridge:
         self,
         config: BridgeConfig,
         *,
-        make_device: DeviceFactory = RawDpDevice.create,
+        make_device: DeviceFactory | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self.config = config
         self.topics = Topics(config.base_topic, config.bridge_name)
-        self.make_device = make_device
+        self.make_device: DeviceFactory = make_device or DeviceMaker()
         self.devices: dict[str, BridgedDevice] = {}
         self.started = time.monotonic()
         self.counters = {"commands": 0, "refused": 0, "mqtt_connections": 0}
@@ -69,7 +71,7 @@ class Bridge:
         mqtt = config.mqtt
         self._tls = ssl.create_default_context(cafile=mqtt.ca_file) if mqtt.tls else None
         for device in config.owned_devices():
-            self.devices[device.name] = make_device(device, config)
+            self.devices[device.name] = self.make_device(device, config)
 
     # -- running ----------------------------------------------------------------------
 
@@ -205,8 +207,8 @@ class Bridge:
         published = self._discovered.setdefault(name, set())
         for topic, config in configs.items():
             if topic not in published:
+                published.add(topic)  # first: a concurrent call must not publish it again
                 await self.publish(topic, config, retain=True)
-                published.add(topic)
 
     async def clear_device(self, name: str) -> None:
         """Clear a device's retained topics and discovery (removed or renamed)."""
@@ -230,16 +232,21 @@ class Bridge:
         )
 
     async def _follow(self, bridged: BridgedDevice) -> None:
-        """Pushes become state; connection changes become availability."""
-        async for event in bridged.device.events():
+        """Pushes become state; connection (and a child's presence) changes become
+        availability: online while the link says it is connected."""
+        link = bridged.device
+        async for event in link.events():
             name = bridged.config.name
             if isinstance(event, StatusPush):
                 await self._absorb(bridged, event.dps)
-            elif isinstance(event, Connected):
-                await self._set_online(name, True)
+                continue
+            if isinstance(event, Connected):
+                if isinstance(link, GatewayLink):  # who is there (3.4 / 3.5)
+                    self._spawn(self._quietly(link.query_children()))
                 self._spawn(self._read(bridged, publish_always=False))
-            elif isinstance(event, Disconnected | ConnectFailed):
-                await self._set_online(name, False)
+            if isinstance(event, Connected | Disconnected | ConnectFailed | ChildOnline
+                          | ChildOffline):
+                await self._set_online(name, link.connected)
 
     async def _set_online(self, name: str, online: bool) -> None:
         if self._online.get(name) == online:
@@ -255,9 +262,10 @@ class Bridge:
             return  # removed or renamed meanwhile
         before = bridged.state()
         if bridged.absorb(dps) or force:
-            if any(key not in before for key in dps):
+            state = bridged.state()
+            if state.keys() - before.keys():
                 await self._publish_discovery(name)  # new DPs may mean new entities
-            await self.publish(self.topics.state(name), bridged.state(), retain=True)
+            await self.publish(self.topics.state(name), state, retain=True)
 
     async def _read(self, bridged: BridgedDevice, *, publish_always: bool) -> None:
         try:
@@ -304,6 +312,8 @@ class Bridge:
             job.cancel()
         await asyncio.gather(*(d.device.aclose() for d in self.devices.values()),
                              return_exceptions=True)
+        if isinstance(self.make_device, DeviceMaker):
+            await self.make_device.aclose()
 
     async def _refresh_energy(self) -> None:
         """The one polling there is: `refresh_dps` asked again every `refresh_interval`."""

@@ -1,0 +1,122 @@
+"""Gateway children on the bridge, against a real broker: devices.json sub-device entries
+bridged through ONE AsyncGateway connection, the gateway as their `via_device`, commands
+routed by cid, availability following presence and the gateway's connection."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bridgekit import bridge_config, running, watching
+from simkit import KEY
+
+from tuyaface.bridge.broker import LocalBroker
+from tuyaface.bridge.config import DeviceConfig, from_mapping
+from tuyaface.bridge.runner import Bridge
+from tuyaface.gateway import SimulatedGateway
+from tuyaface.model import builtin_schema, initial_dps
+
+ONLINE = {"state": "online"}
+OFFLINE = {"state": "offline"}
+GATEWAY = "gwbridgetest00000001"
+DOOR, LAMP, EXTRA = "a4c138door0000001", "a4c138lamp0000002", "a4c138plug0000003"
+
+
+def entries(host: str, port: int, version: str) -> list[dict[str, Any]]:
+    """A devices.json: the gateway, and two children without ip or key of their own."""
+    return [
+        {"id": GATEWAY, "key": KEY, "ip": host, "port": port, "version": version,
+         "name": "hub"},
+        {"id": "door-id", "parent": GATEWAY, "node_id": DOOR, "name": "door",
+         "category": "mcs"},
+        {"id": "lamp-id", "parent": GATEWAY, "node_id": LAMP, "name": "lamp"},
+    ]
+
+
+@contextlib.asynccontextmanager
+async def gateway_home(version: str) -> AsyncIterator[tuple[SimulatedGateway,
+                                                           tuple[DeviceConfig, ...]]]:
+    contact = builtin_schema("contact")
+    assert contact is not None
+    gateway = SimulatedGateway(GATEWAY, KEY, version=version, max_connections=1, children={
+        DOOR: initial_dps(contact), LAMP: {"1": False, "2": 10}, EXTRA: {"1": False}})
+    async with gateway.serve(transport="asyncio") as server:
+        mapping = {"devices": entries(server.host, server.port, version)}
+        yield gateway, from_mapping(mapping, Path("."), "test").devices
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4"])
+async def test_children_through_one_gateway_connection(
+    mqtt_broker: LocalBroker, version: str
+) -> None:
+    base = f"g{version.replace('.', '')}"
+    async with (
+        gateway_home(version) as (gateway, configs),
+        watching(mqtt_broker, f"{base}/#", f"ha{base}/#") as watcher,
+        running(Bridge(bridge_config(mqtt_broker, base, configs,
+                                     discovery_prefix=f"ha{base}"))),
+    ):
+        door = configs[1]
+        assert (door.host, door.port, door.cid, door.parent) == (configs[0].host,
+                                                                 configs[0].port, DOOR, GATEWAY)
+        await watcher.value(f"{base}/door/availability", ONLINE)
+        await watcher.value(f"{base}/lamp/availability", ONLINE)
+        await watcher.value(f"{base}/door", {"doorcontact_state": False,
+                                             "battery_percentage": 90})
+        await watcher.value(f"{base}/lamp", {"1": False, "2": 10})  # no schema: raw DPs
+        assert (gateway.connections, gateway.refused) == (1, 0)  # one connection for all
+
+        node = f"tuyaface_{GATEWAY}"
+        sensor = watcher.last[f"ha{base}/binary_sensor/tuyaface_door-id/doorcontact_state/config"]
+        assert sensor["device_class"] == "door"
+        assert sensor["device"]["via_device"] == node
+        switch = watcher.last[f"ha{base}/switch/tuyaface_lamp-id/dp1/config"]
+        assert switch["device"]["via_device"] == node
+        assert switch["command_topic"] == f"{base}/lamp/set"
+        listed = {d["name"]: d for d in watcher.last[f"{base}/bridge/devices"]}
+        assert listed["door"]["parent"] == GATEWAY and listed["door"]["cid"] == DOOR
+
+        await watcher.publish(f"{base}/lamp/set", {"1": True})  # routed by cid
+        await watcher.value(f"{base}/lamp", {"1": True, "2": 10})
+        assert gateway.children[LAMP]["1"] is True and gateway.children[DOOR]["1"] is False
+        await watcher.publish(f"{base}/door/set", {"doorcontact_state": True})  # read-only
+        await watcher.until(lambda: bool(watcher.messages(f"{base}/bridge/error")), "error")
+        assert "read-only" in watcher.messages(f"{base}/bridge/error")[0]["error"]
+        assert await gateway.push_child(DOOR, {"1": True})
+        await watcher.value(f"{base}/door", {"doorcontact_state": True,
+                                             "battery_percentage": 90})
+
+        await watcher.publish(f"{base}/bridge/request/add", {  # a child more, same gateway
+            "id": "extra-id", "parent": GATEWAY, "node_id": EXTRA, "name": "extra",
+            "transaction": 7})
+        await watcher.until(lambda: f"{base}/bridge/response/add" in watcher.last, "answer")
+        assert watcher.last[f"{base}/bridge/response/add"]["status"] == "ok"
+        await watcher.value(f"{base}/extra/availability", ONLINE)
+        await watcher.publish(f"{base}/extra/set", {"1": True})
+        await watcher.value(f"{base}/extra", {"1": True})
+        assert gateway.children[EXTRA]["1"] is True
+
+        if version != "3.3":  # presence reports (3.4 / 3.5): the child leaves, comes back
+            await gateway.set_online(DOOR, False)
+            await watcher.value(f"{base}/door/availability", OFFLINE)
+            assert watcher.last[f"{base}/lamp/availability"] == ONLINE
+            await gateway.set_online(DOOR, True)
+            await watcher.value(f"{base}/door/availability", ONLINE)
+
+        await watcher.publish(f"{base}/bridge/request/remove", {"id": "hub"})
+        await watcher.value(f"{base}/hub/availability", None)  # cleared
+        await watcher.publish(f"{base}/lamp/set", {"1": False})  # the children stay
+        await watcher.value(f"{base}/lamp", {"1": False, "2": 10})
+        assert (gateway.connections, gateway.refused) == (1, 0)
+
+        gateway.answering = False  # the gateway goes quiet: every child goes offline
+        await watcher.value(f"{base}/door/availability", OFFLINE)
+        await watcher.value(f"{base}/lamp/availability", OFFLINE)
+        gateway.answering = True
+        await gateway.disconnect()
+        await watcher.value(f"{base}/door/availability", ONLINE)
+        await watcher.value(f"{base}/lamp/availability", ONLINE)
+        assert gateway.refused == 0  # never two connections at once
