@@ -184,5 +184,3 @@ def _transport_or_none(name: str, manager: pluggy.PluginManager) -> TransportFac
         return get_transport(name, manager)
     except _TransportLookupError:
         return None
-
-
