@@ -16,6 +16,7 @@ import logging
 import socket
 import struct
 from collections.abc import Callable
+from typing import cast
 
 from ._closing import AsyncClosing
 from ._handlers import HandlerTasks
@@ -62,8 +63,8 @@ class _StreamProtocol(asyncio.Protocol):
         self.closed: asyncio.Future[None] = loop.create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses, only alike
+        self.transport = cast(asyncio.Transport, transport)
         if self.on_made is not None:
             self.on_made(self)
 
