@@ -256,7 +256,7 @@ async def test_replies_are_handled_in_the_protocol_callback_not_a_reader_turn(
     version: str,
 ) -> None:
     counting = CountingAsyncio()
-    async with serving(version, transport="asyncio", dps={"1": True}) as (simulated, server):
+    async with serving(version, transport="asyncio", dps={"1": True}) as (_, server):
         device = AsyncDevice(
             DEV_ID, KEY, server.host, port=server.port, version=version, transport=counting
         )
