@@ -19,6 +19,7 @@ import pluggy
 
 from tuyaface_codec import LocalProtocolError, Protocol, RequestKind, Timeout, TuyaError
 from tuyaface_codec.keys import KeyLike
+from tuyaface_transport import aio as _aio  # noqa: F401 - loaded here, not on the loop later
 
 from ._core import (
     DEFAULT_HEARTBEAT_INTERVAL,

@@ -18,13 +18,12 @@ import struct
 from collections.abc import Callable
 from typing import cast
 
+from ._asyncio_plugin import FACTORY, AsyncioFactory, tuyaface_provide_transports
 from ._closing import AsyncClosing
 from ._handlers import HandlerTasks
 from ._oserror import connect_error, io_error, listen_error
 from ._wakeup import Wakeup
-from .blocking import TcpTransport
 from .errors import TransportClosedError, TransportTimeout
-from .hookspecs import hookimpl
 from .interfaces import Handler
 
 __all__ = [
@@ -269,26 +268,3 @@ async def start_server(host: str, port: int, handler: Handler) -> AsyncioServer:
     server = AsyncioServer(handler)
     await server._listen(host, port)
     return server
-
-
-class AsyncioFactory:
-    """asyncio TCP; `connect` gives the blocking `TcpTransport`."""
-
-    name = "asyncio"
-
-    def connect(self, host: str, port: int, *, timeout: float) -> TcpTransport:
-        return TcpTransport.connect(host, port, timeout=timeout)
-
-    async def aconnect(self, host: str, port: int, *, timeout: float) -> AsyncioTransport:
-        return await open_connection(host, port, timeout=timeout)
-
-    async def start_server(self, host: str, port: int, handler: Handler) -> AsyncioServer:
-        return await start_server(host, port, handler)
-
-
-FACTORY = AsyncioFactory()
-
-
-@hookimpl
-def tuyaface_provide_transports() -> list[AsyncioFactory]:
-    return [FACTORY]
