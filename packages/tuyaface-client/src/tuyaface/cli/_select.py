@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
 
 from .._core import DEFAULT_PORT, DEFAULT_TIMEOUT
-from ..async_device import AsyncDevice
 from ..device import Device
 from ..plugins import protocol_versions
 from ._errors import ConfigError
 from ._inventory import DEVICES_ENV, Inventory, inventory_path
 from ._options import DpIdsParam, VersionChoice, known_version
+
+if TYPE_CHECKING:
+    from ..async_device import AsyncDevice
 
 __all__ = ["KEY_ENV", "Selection", "Target", "device_options"]
 
@@ -64,6 +66,8 @@ class Target:
 
     def async_device(self) -> AsyncDevice:
         """An `AsyncDevice` for this target (no I/O yet)."""
+        from ..async_device import AsyncDevice  # asyncio: not for the blocking commands
+
         return AsyncDevice(
             self.dev_id, self.local_key, self.ip,
             version=self.version, port=self.port, timeout=self.timeout, dp_ids=self.dp_ids,
