@@ -25,6 +25,7 @@ from tuyaface_codec.errors import (
 )
 
 from ._dpcache import MAX_CACHED_DPS
+from .async_device import AsyncDevice, EventStream
 from .backoff import Backoff
 from .device import Device
 from .events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
@@ -35,16 +36,12 @@ if TYPE_CHECKING:
     from . import aescipher, const, helper
     from ._legacy import set_state, set_status, status
     from .announce import Announcer
-    from .async_device import AsyncDevice, EventStream
     from .discovery import DiscoveredDevice, Scanner, ScanOptions, discover, discover_iter
     from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
 
-# Loaded on first use, so `import tuyaface` loads only what Device needs (AsyncDevice brings
-# asyncio, about 25 ms of a 120 ms import): public name -> (module, attribute; None for the
-# module itself).
+# Loaded on first use, so `import tuyaface` loads only what Device and AsyncDevice need:
+# public name -> (module, attribute; None for the module itself).
 _LAZY: dict[str, tuple[str, str | None]] = {
-    "AsyncDevice": (".async_device", "AsyncDevice"),
-    "EventStream": (".async_device", "EventStream"),
     "aescipher": (".aescipher", None),
     "const": (".const", None),
     "helper": (".helper", None),

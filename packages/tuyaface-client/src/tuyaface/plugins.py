@@ -11,6 +11,7 @@ there a miss says to `await load_plugins()`), or when `load_plugins()` is awaite
 
 from __future__ import annotations
 
+import asyncio
 import os
 import weakref
 from collections.abc import Callable
@@ -128,8 +129,6 @@ async def load_plugins() -> pluggy.PluginManager:
     manager, in the loop's default executor: the scan reads files and imports modules, so an
     asyncio application (Home Assistant, ...) awaits this once at start-up instead of having
     it block the loop. Raises PluginValidationError for a plugin with a misspelled hook."""
-    import asyncio  # not at import time: a blocking Device does without it
-
     manager = default_plugin_manager()
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(None, codec_plugins.scan_entry_points, manager)
