@@ -251,6 +251,23 @@ def paired_ratio(ours: Sequence[Sample], theirs: Sequence[Sample]) -> Summary:
     return Summary.of([a.rate / b.rate for a, b in zip(ours, theirs, strict=True)])
 
 
+def paired_cpu_ratio(ours: Sequence[Sample], theirs: Sequence[Sample]) -> Summary:
+    """Client CPU per operation, ours over theirs, round by round, summarised."""
+    return Summary.of([a.cpu_per_op / b.cpu_per_op for a, b in zip(ours, theirs, strict=True)])
+
+
+LOOPS = ("asyncio", "uvloop")
+
+
+def new_loop(name: str) -> asyncio.AbstractEventLoop:
+    """A new event loop of the kind `--loop` names ("uvloop" needs `pip install uvloop`)."""
+    if name == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
 # -- side-by-side comparisons (roundtrip.py, connect.py) ---------------------------------
 
 Run = Callable[[int], None]
@@ -265,6 +282,7 @@ def comparison_args(doc: str, argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--placement", choices=("same", "cross", "both", "none"), default="both")
     parser.add_argument("--versions", nargs="+", default=list(VERSIONS), choices=VERSIONS)
     parser.add_argument("--quick", action="store_true", help="3 rounds of 0.1 s, same core")
+    parser.add_argument("--loop", choices=LOOPS, default="asyncio", help="AsyncDevice's loop")
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.seconds, args.placement = 3, 0.1, "same"
@@ -280,7 +298,7 @@ class Table:
     unit: str
     order: Sequence[str]
     bases: Sequence[tuple[str, str]]  # (contender, column heading)
-    targets: Callable[[str, dict[str, list[Sample]]], list[str]]
+    targets: Callable[[str, dict[str, list[Sample]], str], list[str]]  # version, samples, loop
     digits: int = 1
 
     def headers(self) -> list[str]:
@@ -323,7 +341,7 @@ def compare(
     for placement in placements(args.placement):
         pin_self(placement.client)
         sim.pin(placement.simulator)
-        loop = asyncio.new_event_loop()
+        loop = new_loop(args.loop)
         asyncio.set_event_loop(loop)
         rows: list[list[str]] = []
         verdicts: list[str] = []
@@ -333,10 +351,10 @@ def compare(
                     samples = measure(runs, args.rounds, args.seconds, sim.cpu_seconds)
                 rows.extend(table.rows(version, samples))
                 if placement.name == SAME_CORE:
-                    verdicts.extend(table.targets(version, samples))
+                    verdicts.extend(table.targets(version, samples, args.loop))
         finally:
             loop.close()
-        print(f"\n### {table.title}, {placement.describe()}\n")
+        print(f"\n### {table.title}, {placement.describe()}, AsyncDevice on {args.loop}\n")
         print(markdown_table(table.headers(), rows))
         print()
         for line in verdicts:

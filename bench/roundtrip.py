@@ -50,6 +50,7 @@ from _common import (
     comparison_args,
     load_tinytuya,
     machine_line,
+    paired_cpu_ratio,
     paired_ratio,
     verdict,
 )
@@ -271,14 +272,22 @@ def open_clients(
         yield {name: client.run for name, client in clients.items()}
 
 
-def targets(version: str, samples: dict[str, list[Sample]]) -> list[str]:
-    """The issue's round-trip targets, in its terms (round-trip time ratios)."""
+def targets(version: str, samples: dict[str, list[Sample]], loop: str) -> list[str]:
+    """Issue 12's client CPU targets (paired CPU per round trip), then the older round-trip
+    time targets."""
     if TT_NOWAIT not in samples:
         return [f"{version}: tinytuya missing, targets not checked"]
+    async_cpu = paired_cpu_ratio(samples[ASYNC], samples[TT_NOWAIT]).median
+    async_target = 0.6 if loop == "uvloop" else 1.0
+    sync_cpu = paired_cpu_ratio(samples[SYNC], samples[TT_NOWAIT]).median
     time_ratio = 1 / paired_ratio(samples[ASYNC], samples[TT_NOWAIT]).median
     shipped = paired_ratio(samples[ASYNC], samples[TT_SHIPPED]).median
     sync_ratio = paired_ratio(samples[SYNC], samples[TT_NOWAIT]).median
     return [
+        f"{version}: AsyncDevice client CPU per round trip {async_cpu:.2f}x tinytuya without "
+        f"send wait, on {loop} (target <= {async_target}x): {verdict(async_cpu <= async_target)}",
+        f"{version}: Device client CPU per round trip {sync_cpu:.2f}x tinytuya without send "
+        f"wait (target <= 0.8x): {verdict(sync_cpu <= 0.8)}",
         f"{version}: AsyncDevice round-trip time {time_ratio:.2f}x tinytuya without send wait "
         f"(target <= 0.8x): {verdict(time_ratio <= 0.8)}",
         f"{version}: AsyncDevice {shipped:.0f}x the round trips of tinytuya as shipped "

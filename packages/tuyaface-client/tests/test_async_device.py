@@ -228,3 +228,47 @@ async def test_a_device_that_drops_us_at_once_is_a_connect_failure_not_a_connect
         await next_of(events, Connected)
         await device.aclose()
         assert simulated.refused >= 3
+
+
+class CountingAsyncio:
+    """The asyncio transport, counting the reads that reach `receive` (a task's turn)."""
+
+    name = "counting-asyncio"
+
+    def __init__(self) -> None:
+        self.received = 0
+
+    async def aconnect(self, host: str, port: int, *, timeout: float) -> Any:
+        transport = await get_transport("asyncio").aconnect(host, port, timeout=timeout)
+        receive = transport.receive
+
+        async def counted(wait: float | None) -> bytes:
+            data = await receive(wait)
+            self.received += bool(data)
+            return data
+
+        transport.receive = counted
+        return transport
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+async def test_replies_are_handled_in_the_protocol_callback_not_a_reader_turn(
+    version: str,
+) -> None:
+    counting = CountingAsyncio()
+    async with serving(version, transport="asyncio", dps={"1": True}) as (_, server):
+        device = AsyncDevice(
+            DEV_ID, KEY, server.host, port=server.port, version=version, transport=counting
+        )
+        async with device, asyncio.timeout(PATIENCE):
+            events = device.events()
+            assert await device.status() == {"1": True}
+            before = counting.received
+            for _ in range(20):
+                assert await device.status() == {"1": True}
+            await device.set_status({"1": False})
+            async for event in events:  # the push, also handled in the callback
+                if isinstance(event, StatusPush):
+                    assert event.dps == {"1": False}
+                    break
+            assert counting.received == before

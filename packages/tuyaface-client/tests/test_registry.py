@@ -107,6 +107,50 @@ def test_an_unregistered_plugin_is_gone_for_everyone() -> None:
         resolve_protocol("9.8")
 
 
+class CountingProtocols:
+    """Provides nothing new; counts how often the registry asks it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @hookimpl
+    def tuyaface_provide_protocols(self) -> list[Protocol]:
+        self.calls += 1
+        return []
+
+
+class OtherAsyncio:
+    """A transport plugin overriding the built-in "asyncio" (the last registered wins)."""
+
+    @hookimpl
+    def tuyaface_provide_transports(self) -> list[Any]:
+        factory = Other()
+        factory.name = "asyncio"
+        return [factory]
+
+
+def test_devices_resolve_without_asking_the_hooks_again() -> None:
+    counter = CountingProtocols()
+    tuyaface.register(counter, name="counting")
+    for _ in range(3):
+        Device(DEV_ID, KEY, "127.0.0.1", version="3.4")
+    assert counter.calls == 1  # one lookup; the next devices reuse it
+    tuyaface.register(Version98(), name="v98")  # a registration: the answer is looked up again
+    assert resolve_protocol("9.8").version == "9.8"
+    Device(DEV_ID, KEY, "127.0.0.1", version="3.4")
+    assert counter.calls == 3
+
+
+def test_a_runtime_registration_replaces_a_resolved_transport_and_unregistering_restores_it() -> (
+    None
+):
+    builtin = resolve_transport("asyncio")
+    tuyaface.register(OtherAsyncio(), name="other-asyncio")
+    assert isinstance(resolve_transport("asyncio"), Other)
+    tuyaface.plugins.unregister("other-asyncio")
+    assert resolve_transport("asyncio") is builtin
+
+
 def test_unknown_names_are_tuya_errors_and_lookup_errors() -> None:
     with pytest.raises(UnknownTransportError, match="nope") as transport:
         Device(DEV_ID, KEY, "127.0.0.1", version="3.3", transport="nope")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 from collections.abc import Iterator
@@ -79,3 +80,29 @@ async def test_nodelay_on_blocking_connections(name: str) -> None:
             sock = transport._sock  # type: ignore[attr-defined]
             assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
             assert sock.gettimeout() is None  # blocking; timeouts come from the kernel
+
+
+
+async def test_asyncio_on_data_takes_chunks_in_the_callback_or_leaves_them_to_receive() -> None:
+    factory = get_transport("asyncio")
+    async with serving(factory, echo) as (host, port):
+        transport = await factory.aconnect(host, port, timeout=TIMEOUT)
+        offered: list[bytes] = []
+
+        def consumer(data: bytes) -> bool:
+            offered.append(data)
+            return data == b"take"
+
+        transport.on_data(consumer)
+        await transport.send(b"take")
+        async with asyncio.timeout(TIMEOUT):
+            while not offered:
+                await asyncio.sleep(0.001)
+        await transport.send(b"keep")  # refused by the consumer: `receive` gets it
+        assert await transport.receive(TIMEOUT) == b"keep"
+        assert offered == [b"take", b"keep"]
+        transport.on_data(None)
+        await transport.send(b"again")
+        assert await transport.receive(TIMEOUT) == b"again"
+        assert offered == [b"take", b"keep"]
+        await transport.aclose()

@@ -26,6 +26,7 @@ from tuyaface_codec import (
     TuyaError,
 )
 from tuyaface_codec.keys import KeyLike
+from tuyaface_transport import aio as _aio  # noqa: F401 - loaded here, not on the loop later
 
 from ._args import check_dp_ids, check_dps
 from ._core import (
@@ -37,7 +38,7 @@ from ._core import (
 )
 from ._lograte import warn_rate_limited
 from ._neterrors import connect_error, lost_error, send_error
-from ._slices import feed_in_turns
+from ._slices import READ_SLICE, feed_in_turns
 from ._types import DpsInput
 from .backoff import Backoff
 from .events import (
@@ -85,6 +86,7 @@ class _Link:
     flushing: asyncio.Task[None] | None = None  # a heartbeat being sent
     heartbeat_delay: float = 0.0  # this connection's share of HEARTBEAT_SPREAD
     ready: bool = False
+    feeding: bool = True  # the reader holds received bytes not yet fed to the session
     probe: int | None = None
     over: bool = False
     bytes_in: int = 0
@@ -430,6 +432,8 @@ class AsyncDevice(DeviceBase):
         finally:
             self._disarm(link)
             self._link = None
+            if hasattr(transport, "on_data"):
+                transport.on_data(None)
             if link.reader is not None and not link.reader.done():
                 link.reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -451,7 +455,11 @@ class AsyncDevice(DeviceBase):
     async def _read(self, link: _Link) -> None:
         session, receive = link.session, link.transport.receive
         take = functools.partial(self._take, link)
+        on_data = getattr(link.transport, "on_data", None)  # an optional transport feature
+        if on_data is not None:
+            on_data(functools.partial(self._take_now, link))
         while session.state is not State.CLOSED:
+            link.feeding = False
             try:
                 data = await receive(None)
             except OSError as exc:
@@ -462,8 +470,23 @@ class AsyncDevice(DeviceBase):
                 error = lost_error(self._core.where, None, bytes_received=link.bytes_in)
                 self._absorb(link, session.connection_lost(error))
                 return
+            link.feeding = True
             link.bytes_in += len(data)
             await feed_in_turns(data, take)
+
+    def _take_now(self, link: _Link, data: bytes) -> bool:
+        """A chunk handed over in the transport's callback (`on_data`): into the session
+        at once if it fits one slice and the reader holds nothing older; else False, and
+        the reader gets it."""
+        session = link.session
+        if link.feeding or len(data) > READ_SLICE or session.state is State.CLOSED:
+            return False
+        link.bytes_in += len(data)
+        self._absorb(link, session.receive_data(data, self._core.clock()))
+        self._arm(link)
+        if not link.over and session.wants_to_send:  # a handshake step or a queued request
+            self._flush_soon(link)
+        return True
 
     async def _take(self, link: _Link, data: bytes) -> bool:
         """One slice of a read: into the session, then its timer and anything to send.
@@ -507,9 +530,13 @@ class AsyncDevice(DeviceBase):
         if now >= deadline:
             self._absorb(link, session.handle_timeout(now))
             if not link.over:  # a heartbeat to send
-                link.flushing = asyncio.get_running_loop().create_task(self._flush(link))
-                link.flushing.add_done_callback(link.flushed)
+                self._flush_soon(link)
         self._arm(link)
+
+    def _flush_soon(self, link: _Link) -> None:
+        """Send what the session has queued from a task of its own (we are in a callback)."""
+        link.flushing = asyncio.get_running_loop().create_task(self._flush(link))
+        link.flushing.add_done_callback(link.flushed)
 
     async def _flush(self, link: _Link) -> None:
         if not link.session.wants_to_send:

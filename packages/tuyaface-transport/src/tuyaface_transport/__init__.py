@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._closing import AsyncClosing, Closing
-from .aio import AsyncioServer, AsyncioTransport
 from .blocking import TcpTransport
 from .errors import (
     TransportClosedError,
@@ -25,6 +24,7 @@ from .interfaces import AsyncServer, AsyncTransport, Handler, Transport, Transpo
 from .plugins import BUILTIN_PLUGINS, get_transport, make_plugin_manager, register, transports
 
 if TYPE_CHECKING:
+    from .aio import AsyncioServer, AsyncioTransport
     from .loopback import (
         AsyncLoopbackTransport,
         FaultPlan,
@@ -34,8 +34,11 @@ if TYPE_CHECKING:
     )
     from .udp import DatagramListener, local_address_facing, open_datagram_listener
 
-# Loaded on first use (the client's Device and AsyncDevice need neither): name -> module.
+# Loaded on first use (aio: with the first asyncio connection or AsyncDevice; the others:
+# neither Device nor AsyncDevice needs them): name -> module.
 _LAZY = {
+    "AsyncioServer": ".aio",
+    "AsyncioTransport": ".aio",
     "AsyncLoopbackTransport": ".loopback",
     "FaultPlan": ".loopback",
     "LoopbackListener": ".loopback",

@@ -17,8 +17,9 @@ from types import ModuleType
 
 import pluggy
 
+from . import _asyncio_plugin as asyncio_plugin
 from . import _loopback_plugin as loopback_plugin
-from . import aio, hookspecs, tcp
+from . import hookspecs, tcp
 from .errors import UnknownTransportError
 from .interfaces import TransportFactory
 
@@ -56,7 +57,7 @@ _HOOKSPECS = _hooks_of(hookspecs)  # the same few-name trick for the hookspecs
 # $TUYAFACE_DISABLE_PLUGINS blocks.
 BUILTIN_PLUGINS: dict[str, object] = {
     "tcp": _hooks_of(tcp),
-    "asyncio": _hooks_of(aio),
+    "asyncio": _hooks_of(asyncio_plugin),
     "loopback": _hooks_of(loopback_plugin),
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import aio
+from ._asyncio_plugin import FACTORY as ASYNCIO
 from .blocking import TcpTransport
 from .hookspecs import hookimpl
 from .interfaces import AsyncServer, AsyncTransport, Handler
@@ -19,10 +19,10 @@ class TcpFactory:
         return TcpTransport.connect(host, port, timeout=timeout)
 
     async def aconnect(self, host: str, port: int, *, timeout: float) -> AsyncTransport:
-        return await aio.open_connection(host, port, timeout=timeout)
+        return await ASYNCIO.aconnect(host, port, timeout=timeout)
 
     async def start_server(self, host: str, port: int, handler: Handler) -> AsyncServer:
-        return await aio.start_server(host, port, handler)
+        return await ASYNCIO.start_server(host, port, handler)
 
 
 FACTORY = TcpFactory()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,21 @@ __all__ = ["TuyafaceGroup", "emit_json", "json_option", "main", "output", "versi
 
 log = logging.getLogger(__name__)
 
+# command -> the module that registers it on `main`: only the command that runs is imported
+# (`tuyaface status` skipped monitor's asyncio and AsyncDevice: 30 ms of a 180 ms process)
+COMMAND_MODULES = {
+    "bridge": "._bridge",
+    "children": "._children",
+    "demo": "._demo",
+    "describe": "._describe",
+    "detect": "._detect",
+    "monitor": "._monitor",
+    "scan": "._scan",
+    "set": "._set",
+    "simulate": "._simulate",
+    "status": "._status",
+}
+
 
 def _wants_json(args: Sequence[str]) -> bool:
     """Whether the command line asks for --json (known before it is parsed, so that even a
@@ -52,7 +68,16 @@ def _report(kind: str, message: str, code: int, as_json: bool) -> None:
 
 class TuyafaceGroup(click.Group):
     """A group that reports every failure as a message (JSON with --json) and an exit code:
-    click's usage errors 2, our errors by `exit_code`, anything else 1."""
+    click's usage errors 2, our errors by `exit_code`, anything else 1. Commands load on
+    first use (`COMMAND_MODULES`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(COMMAND_MODULES[cmd_name], __package__)
+        return super().get_command(ctx, cmd_name)
 
     def main(
         self,

@@ -8,20 +8,22 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import click
 
 from .._core import DEFAULT_PORT, DEFAULT_TIMEOUT
-from ..async_device import AsyncDevice
 from ..device import Device
 from ..events import StatusPush
-from ..gateway import AsyncGateway, Gateway
 from ..plugins import protocol_versions
 from ._errors import ConfigError
 from ._inventory import DEVICES_ENV, Inventory, inventory_path
 from ._options import DpIdsParam, VersionChoice, known_version
+
+if TYPE_CHECKING:
+    from ..async_device import AsyncDevice
+    from ..gateway import AsyncGateway, Gateway
 
 __all__ = ["KEY_ENV", "Reachable", "Selection", "Target", "device_options"]
 
@@ -101,10 +103,14 @@ class Target:
 
     def gateway(self) -> Gateway:
         """A blocking `Gateway` for this target (no I/O yet)."""
+        from ..gateway import Gateway  # loaded by the commands that reach a gateway only
+
         return Gateway(**self._arguments())
 
     def async_gateway(self) -> AsyncGateway:
         """An `AsyncGateway` for this target (no I/O yet)."""
+        from ..gateway import AsyncGateway
+
         return AsyncGateway(**self._arguments())
 
     def device(self) -> Device:
@@ -113,6 +119,8 @@ class Target:
 
     def async_device(self) -> AsyncDevice:
         """An `AsyncDevice` for this target (no I/O yet)."""
+        from ..async_device import AsyncDevice  # asyncio: not for the blocking commands
+
         return AsyncDevice(**self._arguments())
 
 
