@@ -29,8 +29,8 @@ from .config import BridgeConfig, DeviceConfig
 from .devices import DeviceMaker
 from .entities import BridgedDevice
 from .errors import BridgeInputError
-from .hass import discovery_configs
-from .links import GatewayLink
+from .hass import CONNECTIVITY, discovery_configs
+from .links import ChildLink, GatewayLink, Link
 from .requests import REQUESTS
 from .topics import Topics
 
@@ -190,12 +190,14 @@ class Bridge:
         await self.publish(self.topics.devices, listed, retain=True)
 
     async def _publish_device(self, name: str) -> None:
-        """Discovery, availability and (if known) state of one device."""
+        """Discovery, availability (a child's once its presence is known) and (if known)
+        state of one device."""
         bridged = self.devices[name]
         await self._publish_discovery(name)
-        online = self._online.get(name, False)
-        await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
-                           retain=True)
+        online = self._online.get(name)
+        if online is not None or not isinstance(bridged.device, ChildLink):  # no guess
+            await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
+                               retain=True)
         if bridged.state():
             await self.publish(self.topics.state(name), bridged.state(), retain=True)
 
@@ -203,7 +205,8 @@ class Bridge:
         if not self.config.discovery:
             return
         bridged = self.devices[name]
-        configs = discovery_configs(self.config.discovery_prefix, self.topics, bridged)
+        extra = (CONNECTIVITY,) if isinstance(bridged.device, GatewayLink) else ()
+        configs = discovery_configs(self.config.discovery_prefix, self.topics, bridged, extra)
         published = self._discovered.setdefault(name, set())
         for topic, config in configs.items():
             if topic not in published:
@@ -246,10 +249,10 @@ class Bridge:
                 self._spawn(self._read(bridged, publish_always=False))
             if isinstance(event, Connected | Disconnected | ConnectFailed | ChildOnline
                           | ChildOffline):
-                await self._set_online(name, link.connected)
+                await self._set_online(name, _availability(link))
 
-    async def _set_online(self, name: str, online: bool) -> None:
-        if self._online.get(name) == online:
+    async def _set_online(self, name: str, online: bool | None) -> None:
+        if online is None or self._online.get(name) == online:
             return
         self._online[name] = online
         await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
@@ -405,6 +408,14 @@ class Bridge:
             "mqtt_connected": self._client is not None,
             **self.counters,
         }
+
+
+def _availability(link: Link) -> bool | None:
+    """Whether to publish a device online or offline; None: not known yet (a gateway
+    child before its gateway said whether it is there)."""
+    if isinstance(link, ChildLink):
+        return link.availability
+    return link.connected
 
 
 def _json(payload: bytes) -> object:
