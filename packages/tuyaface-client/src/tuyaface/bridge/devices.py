@@ -1,5 +1,5 @@
 """`DeviceMaker`, the bridge's default `make_device`: a `SchemaDevice` where a schema is
-known (devices.json `mapping`, `category`), else a `RawDpDevice`; each over its link
+known (devices.json `mapping`, `category`, `product_id` with definition files), else a `RawDpDevice`; each over its link
 (an `AsyncDevice`, or one shared `AsyncGateway` per gateway for it and its children)."""
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ class DeviceMaker:
 
     def __call__(self, config: DeviceConfig, bridge: BridgeConfig) -> BridgedDevice:
         link = self.connections.link(config, bridge)
-        schema = schema_for(config.meaning, definitions=self.definitions)
+        definitions = self.definitions or bridge.definitions
+        schema = schema_for(config.meaning, definitions=definitions)
         if schema.specs:
             return SchemaDevice(config, link, schema, config.parent)
         return RawDpDevice(config, link, config.parent)
