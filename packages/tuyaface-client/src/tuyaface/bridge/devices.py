@@ -4,7 +4,10 @@ known (devices.json `mapping`, `category`, `product_id` with definition files), 
 
 from __future__ import annotations
 
-from ..model import DefinitionSet, schema_for
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import DefinitionSet, DpSchema, schema_for
 from .config import BridgeConfig, DeviceConfig
 from .entities import BridgedDevice, RawDpDevice
 from .links import Connections
@@ -25,6 +28,11 @@ class DeviceMaker:
         link = self.connections.link(config, bridge)
         definitions = self.definitions or bridge.definitions
         schema = schema_for(config.meaning, definitions=definitions)
+        if _status_tells(config.meaning, schema, definitions):
+            def refine(status: Mapping[str, Any]) -> DpSchema:
+                return schema_for(config.meaning, status, definitions)
+
+            return SchemaDevice(config, link, schema, config.parent, refine)
         if schema.specs:
             return SchemaDevice(config, link, schema, config.parent)
         return RawDpDevice(config, link, config.parent)
@@ -32,3 +40,12 @@ class DeviceMaker:
     async def aclose(self) -> None:
         """Close the shared gateway connections."""
         await self.connections.aclose()
+
+
+def _status_tells(meaning: Mapping[str, Any], schema: DpSchema,
+                  definitions: DefinitionSet | None) -> bool:
+    """Whether the status may give a better schema: without a mapping, a light's layout
+    (v1 / v2 / dimmer, docs/devices.md) and definitions matched by DP set depend on it."""
+    if meaning.get("mapping"):
+        return False
+    return schema.category == "dj" or definitions is not None
