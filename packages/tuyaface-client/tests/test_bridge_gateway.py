@@ -129,7 +129,7 @@ async def test_children_availability_waits_for_presence_and_gateway_has_a_device
     gateway (no DPs of its own) is an HA device with a connectivity sensor."""
     base = "gp34"
     async with (
-        gateway_home("3.4") as (gateway, configs),
+        gateway_home("3.4") as (_, configs),
         watching(mqtt_broker, f"{base}/#", f"ha{base}/#") as watcher,
         running(Bridge(bridge_config(mqtt_broker, base, configs,
                                      discovery_prefix=f"ha{base}"))),

@@ -1,6 +1,7 @@
 """`DeviceMaker`, the bridge's default `make_device`: a `SchemaDevice` where a schema is
-known (devices.json `mapping`, `category`, `product_id` with definition files), else a `RawDpDevice`; each over its link
-(an `AsyncDevice`, or one shared `AsyncGateway` per gateway for it and its children)."""
+known (devices.json `mapping`, `category`, definition files by `product_id` or DP set),
+else a `RawDpDevice`; each over its link (an `AsyncDevice`, or one shared `AsyncGateway`
+per gateway for it and its children)."""
 
 from __future__ import annotations
 
