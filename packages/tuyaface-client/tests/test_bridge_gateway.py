@@ -120,3 +120,36 @@ async def test_children_through_one_gateway_connection(
         await watcher.value(f"{base}/door/availability", ONLINE)
         await watcher.value(f"{base}/lamp/availability", ONLINE)
         assert gateway.refused == 0  # never two connections at once
+
+
+async def test_children_availability_waits_for_presence_and_gateway_has_a_device(
+    mqtt_broker: LocalBroker,
+) -> None:
+    """3.4: no "offline" guess for a child before the gateway's presence report; the
+    gateway (no DPs of its own) is an HA device with a connectivity sensor."""
+    base = "gp34"
+    async with (
+        gateway_home("3.4") as (_, configs),
+        watching(mqtt_broker, f"{base}/#", f"ha{base}/#") as watcher,
+        running(Bridge(bridge_config(mqtt_broker, base, configs,
+                                     discovery_prefix=f"ha{base}"))),
+    ):
+        await watcher.value(f"{base}/door/availability", ONLINE)
+        await watcher.value(f"{base}/lamp/availability", ONLINE)
+        await watcher.value(f"{base}/hub/availability", ONLINE)
+        for child in ("door", "lamp"):  # announced online (maybe twice), never offline
+            assert OFFLINE not in watcher.messages(f"{base}/{child}/availability")
+
+        node = f"tuyaface_{GATEWAY}"
+        topic = f"ha{base}/binary_sensor/{node}/connectivity/config"
+        await watcher.until(lambda: topic in watcher.last, "the gateway's HA device")
+        sensor = watcher.last[topic]
+        assert sensor["device"]["identifiers"] == [node]  # what the children's via_device names
+        assert sensor["device_class"] == "connectivity"
+        assert sensor["state_topic"] == f"{base}/hub/availability"
+        assert sensor["availability"] == [{"topic": f"{base}/bridge/state",
+                                           "value_template": "{{ value_json.state }}"}]
+        assert "online" in sensor["value_template"]
+        door = watcher.last[f"ha{base}/binary_sensor/tuyaface_door-id/doorcontact_state/config"]
+        assert door["device"]["via_device"] == node
+        assert not any("connectivity" in t for t, _ in watcher.log if "door" in t)

@@ -5,11 +5,12 @@ user units checked before anything is sent, Home Assistant discovery for every k
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from bridgekit import bridge_config, running, watching
+from bridgekit import Watcher, bridge_config, running, watching
 from simkit import KEY
 
 from tuyaface import SimulatedDevice
@@ -195,3 +196,43 @@ async def test_discovery_for_every_kind(mqtt_broker: LocalBroker) -> None:
     assert select["options"] == ["forward", "back"]
     assert select["command_topic"] == "k/cover/set"
     assert all("via_device" not in config["device"] for config in found.values())
+
+
+async def test_light_by_category_alone_takes_the_layout_its_status_shows(
+    mqtt_broker: LocalBroker,
+) -> None:
+    """A v1 light given only category `dj`: its first status (DPs 1-5) switches it to the
+    v1 layout; discovery is published again (the v2-only countdown number cleared)."""
+    base = "lv1"
+    async with (
+        typed_home({"lamp": "dj-v1"}, "3.3", extra={"lamp": {"category": "dj"}}) as (
+            devices, configs),
+        watching(mqtt_broker, f"{base}/#", f"ha{base}/#") as watcher,
+    ):
+        devices["lamp"].answering = False  # first the category's guess (v2) is published
+        bridge = Bridge(bridge_config(mqtt_broker, base, configs, discovery_prefix=f"ha{base}"))
+        async with running(bridge):
+            node = f"tuyaface_{configs[0].dev_id}"
+            light = f"ha{base}/light/{node}/switch_led/config"
+            countdown = f"ha{base}/number/{node}/countdown/config"
+            await watcher.until(lambda: watcher.last.get(countdown) is not None, "v2 guess")
+            assert "bright_value_v2" in json.dumps(watcher.last[light])
+            devices["lamp"].answering = True
+            await check_v1_lamp(watcher, base, light, countdown, devices["lamp"])
+
+
+async def check_v1_lamp(watcher: Watcher, base: str, light: str, countdown: str,
+                        lamp: SimulatedDevice) -> None:
+    """The lamp's state and discovery in the v1 layout; /set in v1 DPs."""
+    await watcher.until(lambda: "switch_led" in watcher.last.get(f"{base}/lamp", {}),
+                        "the lamp's state by code")
+    state = watcher.last[f"{base}/lamp"]
+    assert state["bright_value"] == 25 and state["colour_data"] == {"h": 0, "s": 1, "v": 1}
+    await watcher.until(lambda: '"bright_value"' in str(
+        (watcher.last.get(light) or {}).get("brightness_command_template")), "v1 light")
+    assert "_v2" not in json.dumps(watcher.last[light])
+    await watcher.value(countdown, None)  # cleared: the v1 layout has no countdown
+    await watcher.publish(f"{base}/lamp/set", {"switch_led": True, "bright_value": "100%"})
+    await watcher.until(lambda: watcher.last[f"{base}/lamp"]["bright_value"] == 255,
+                        "the lamp at 100 %")
+    assert lamp.dps["1"] is True and lamp.dps["3"] == 255

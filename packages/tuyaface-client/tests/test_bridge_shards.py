@@ -42,6 +42,11 @@ async def test_two_instances_one_stops(mqtt_broker: LocalBroker) -> None:
             await watcher.value("s1/bridge-1/state", OFFLINE)
             assert watcher.last["s1/bridge-2/state"] == ONLINE
             assert all(watcher.last[f"s1/{n}/availability"] == ONLINE for n in second.devices)
+            # names the running instance does not bridge: no answer (README "Topics"), so
+            # an instance never answers for another's devices
+            await watcher.publish("s1/nobody/set", {"1": True})
+            await watcher.publish(f"s1/{sorted(first.devices)[0]}/set", {"1": True})
             target = sorted(second.devices)[0]
-            await watcher.publish(f"s1/{target}/set", {"1": True})
+            await watcher.publish(f"s1/{target}/set", {"1": True})  # handled after those
             await watcher.value(f"s1/{target}", {"1": True, "2": 10})
+            assert not watcher.messages("s1/bridge-2/error")

@@ -4,6 +4,7 @@ bridge.yaml (read with PyYAML, part of the `bridge` extra)::
 
     mqtt: {url: "mqtt://user:pass@127.0.0.1:1883", base_topic: tuyaface}
     homeassistant: {enabled: true, prefix: homeassistant}
+    definitions: definitions/      # folder(s) of definition files (ours or tuya-local's)
     devices:                       # or devices_file: devices.json (tinytuya's format)
       - {id: bf01..., key: "0123456789abcdef", name: plug, ip: 192.168.1.20, version: "3.3",
          category: cz}             # category / mapping / product_id: the DP schema
@@ -26,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 import attrs
 
 from .._core import DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_PORT, DEFAULT_TIMEOUT
+from ..model import DefinitionError, DefinitionSet, load_definitions
 from .errors import BridgeConfigError
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "MqttConfig",
     "Shard",
     "device_from_entry",
+    "load_definition_folders",
     "load_devices_json",
     "load_yaml",
     "parse_mqtt_url",
@@ -142,6 +145,8 @@ class BridgeConfig:
     scan_host: str = "0.0.0.0"  # the address a scan request's listeners bind
     scan_request_address: str | None = None  # None: the LAN broadcast
     scan_local: bool = False  # tests: 127.0.0.1 and OS-chosen ports
+    definitions: DefinitionSet | None = attrs.field(default=None, eq=False, repr=False)
+    """Definition files (loaded, off the event loop): schemas by product id or DP set."""
 
     @property
     def bridge_name(self) -> str:
@@ -246,6 +251,17 @@ def load_devices_json(path: Path) -> tuple[DeviceConfig, ...]:
     return _devices(data, str(path))
 
 
+def load_definition_folders(folders: Sequence[str | Path]) -> DefinitionSet | None:
+    """The definition files of `folders` (None without folders); blocking file I/O:
+    call it outside the event loop. Skipped files are logged (INFO)."""
+    if not folders:
+        return None
+    try:
+        return load_definitions(folders)
+    except DefinitionError as exc:
+        raise BridgeConfigError(str(exc)) from None
+
+
 def _devices(entries: Sequence[Any], where: str) -> tuple[DeviceConfig, ...]:
     for index, entry in enumerate(entries):
         if not isinstance(entry, Mapping):
@@ -298,6 +314,11 @@ def from_mapping(
         "refresh_dps": tuple(str(dp) for dp in refresh.get("dps", ())),
         "refresh_interval": float(refresh.get("interval", 0.0)),
     }
+    folders = data.get("definitions") or []
+    if not isinstance(folders, list):
+        folders = [folders]
+    if folders and overrides.get("definitions") is None:  # --definitions wins
+        options["definitions"] = load_definition_folders([folder / str(f) for f in folders])
     for key in ("heartbeat_interval", "timeout"):
         if key in data:
             options[key] = float(data[key])

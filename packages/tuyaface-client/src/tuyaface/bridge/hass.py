@@ -8,13 +8,13 @@ state JSON.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .entities import BridgedDevice, Entity
 from .topics import Topics
 
-__all__ = ["COMPONENTS", "discovery_configs", "node_id"]
+__all__ = ["COMPONENTS", "CONNECTIVITY", "discovery_configs", "node_id"]
 
 Fields = Callable[[Entity, Topics, str], dict[str, Any]]
 MIREDS = (153, 370)  # the colour temperatures HA is offered: 6500 K (cold) to 2700 K (warm)
@@ -71,7 +71,18 @@ def _sensor(entity: Entity, topics: Topics, name: str) -> dict[str, Any]:
                              "options")}
 
 
+CONNECTIVITY = Entity("binary_sensor", "connectivity", "connectivity",
+                      {"device_class": "connectivity", "from": "availability"})
+"""A gateway's own entity (it may have no DPs): its HA device is what its children's
+`via_device` names. Read from its availability topic, so it is never "unavailable"."""
+
+
 def _binary_sensor(entity: Entity, topics: Topics, name: str) -> dict[str, Any]:
+    if entity.options.get("from") == "availability":
+        return {"state_topic": topics.availability(name),
+                "value_template": "{{ 'ON' if value_json.state == 'online' else 'OFF' }}",
+                "availability": [_AVAILABLE[0](topics, name)],
+                **_plain_options(entity, "device_class")}
     on, key = entity.options.get("on"), entity.key
     test = _get(key) if on is None else f"{_get(key)} == {json.dumps(on)}"
     return {"value_template": "{{ 'ON' if " + test + " else 'OFF' }}",
@@ -223,9 +234,10 @@ def node_id(bridged: BridgedDevice) -> str:
 
 
 def discovery_configs(
-    prefix: str, topics: Topics, bridged: BridgedDevice
+    prefix: str, topics: Topics, bridged: BridgedDevice, extra: Iterable[Entity] = ()
 ) -> dict[str, dict[str, Any]]:
-    """Discovery topic -> config for each entity of `bridged` whose kind is known."""
+    """Discovery topic -> config for each entity of `bridged` (and `extra`) whose kind is
+    known."""
     name = bridged.config.name
     node = node_id(bridged)
     device: dict[str, Any] = {
@@ -240,7 +252,7 @@ def discovery_configs(
     if bridged.via is not None:
         device["via_device"] = f"tuyaface_{bridged.via}"
     configs = {}
-    for entity in bridged.entities():
+    for entity in [*bridged.entities(), *extra]:
         fields = COMPONENTS.get(entity.kind)
         if fields is None:
             continue
@@ -250,10 +262,7 @@ def discovery_configs(
             "unique_id": object_id,
             "object_id": object_id,
             "state_topic": topics.state(name),
-            "availability": [
-                {"topic": topics.bridge_state, "value_template": "{{ value_json.state }}"},
-                {"topic": topics.availability(name), "value_template": "{{ value_json.state }}"},
-            ],
+            "availability": [available(topics, name) for available in _AVAILABLE],
             "availability_mode": "all",
             "device": device,
             "origin": {"name": "tuyaface"},
@@ -261,6 +270,16 @@ def discovery_configs(
         }
         configs[f"{prefix}/{entity.kind}/{node}/{_slug(entity.key)}/config"] = config
     return configs
+
+
+def _available(topic: Callable[[Topics, str], str]) -> Callable[[Topics, str], dict[str, str]]:
+    return lambda topics, name: {"topic": topic(topics, name),
+                                 "value_template": "{{ value_json.state }}"}
+
+
+_AVAILABLE = (_available(lambda topics, name: topics.bridge_state),
+              _available(Topics.availability))
+"""An entity is available while the bridge is online and its device is."""
 
 
 def _slug(key: str) -> str:

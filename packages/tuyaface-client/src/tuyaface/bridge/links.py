@@ -53,6 +53,14 @@ class ChildLink:
     def connected(self) -> bool:
         return self.gateway.connected and bool(self._child.state.online)
 
+    @property
+    def availability(self) -> bool | None:
+        """Online or not; None while the gateway is connected but has not said (a
+        presence report on 3.4 / 3.5, an answer or push on 3.3): nothing to publish yet."""
+        if self.gateway.connected and self._child.state.online is None:
+            return None
+        return self.connected
+
     async def events(self) -> AsyncIterator[DeviceEvent]:
         stream = self.gateway.events()
         try:

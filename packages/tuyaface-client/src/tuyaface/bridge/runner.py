@@ -29,8 +29,8 @@ from .config import BridgeConfig, DeviceConfig
 from .devices import DeviceMaker
 from .entities import BridgedDevice
 from .errors import BridgeInputError
-from .hass import discovery_configs
-from .links import GatewayLink
+from .hass import CONNECTIVITY, discovery_configs
+from .links import ChildLink, GatewayLink, Link
 from .requests import REQUESTS
 from .topics import Topics
 
@@ -62,7 +62,7 @@ class Bridge:
         self._backoff = backoff or Backoff(initial=0.5, maximum=30.0)
         self._client: aiomqtt.Client | None = None
         self._online: dict[str, bool] = {}
-        self._discovered: dict[str, set[str]] = {}
+        self._discovered: dict[str, dict[str, int]] = {}  # name -> topic -> config digest
         self._watchers: dict[str, asyncio.Task[None]] = {}
         self._jobs: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
@@ -190,12 +190,14 @@ class Bridge:
         await self.publish(self.topics.devices, listed, retain=True)
 
     async def _publish_device(self, name: str) -> None:
-        """Discovery, availability and (if known) state of one device."""
+        """Discovery, availability (a child's once its presence is known) and (if known)
+        state of one device."""
         bridged = self.devices[name]
         await self._publish_discovery(name)
-        online = self._online.get(name, False)
-        await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
-                           retain=True)
+        online = self._online.get(name)
+        if online is not None or not isinstance(bridged.device, ChildLink):  # no guess
+            await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
+                               retain=True)
         if bridged.state():
             await self.publish(self.topics.state(name), bridged.state(), retain=True)
 
@@ -203,16 +205,24 @@ class Bridge:
         if not self.config.discovery:
             return
         bridged = self.devices[name]
-        configs = discovery_configs(self.config.discovery_prefix, self.topics, bridged)
-        published = self._discovered.setdefault(name, set())
-        for topic, config in configs.items():
-            if topic not in published:
-                published.add(topic)  # first: a concurrent call must not publish it again
-                await self.publish(topic, config, retain=True)
+        extra = (CONNECTIVITY,) if isinstance(bridged.device, GatewayLink) else ()
+        configs = discovery_configs(self.config.discovery_prefix, self.topics, bridged, extra)
+        published = self._discovered.setdefault(name, {})
+        # all decided before the first await: a concurrent call must not publish it again
+        stale = [topic for topic in published if topic not in configs]
+        fresh = {topic: config for topic, config in configs.items()
+                 if published.get(topic) != _digest(config)}
+        for topic in stale:
+            del published[topic]
+        published.update((topic, _digest(config)) for topic, config in fresh.items())
+        for topic in stale:  # an entity the device no longer has (its schema changed)
+            await self.publish(topic, b"", retain=True)
+        for topic, config in fresh.items():
+            await self.publish(topic, config, retain=True)
 
     async def clear_device(self, name: str) -> None:
         """Clear a device's retained topics and discovery (removed or renamed)."""
-        for topic in self._discovered.pop(name, set()):
+        for topic in self._discovered.pop(name, {}):
             await self.publish(topic, b"", retain=True)
         for topic in (self.topics.state(name), self.topics.availability(name)):
             await self.publish(topic, b"", retain=True)
@@ -246,10 +256,10 @@ class Bridge:
                 self._spawn(self._read(bridged, publish_always=False))
             if isinstance(event, Connected | Disconnected | ConnectFailed | ChildOnline
                           | ChildOffline):
-                await self._set_online(name, link.connected)
+                await self._set_online(name, _availability(link))
 
-    async def _set_online(self, name: str, online: bool) -> None:
-        if self._online.get(name) == online:
+    async def _set_online(self, name: str, online: bool | None) -> None:
+        if online is None or self._online.get(name) == online:
             return
         self._online[name] = online
         await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
@@ -263,8 +273,8 @@ class Bridge:
         before = bridged.state()
         if bridged.absorb(dps) or force:
             state = bridged.state()
-            if state.keys() - before.keys():
-                await self._publish_discovery(name)  # new DPs may mean new entities
+            if state.keys() != before.keys():  # other DPs or schema: other entities
+                await self._publish_discovery(name)
             await self.publish(self.topics.state(name), state, retain=True)
 
     async def _read(self, bridged: BridgedDevice, *, publish_always: bool) -> None:
@@ -405,6 +415,19 @@ class Bridge:
             "mqtt_connected": self._client is not None,
             **self.counters,
         }
+
+
+def _digest(config: dict[str, Any]) -> int:
+    """A discovery config's fingerprint: republished when it changes."""
+    return hash(json.dumps(config, sort_keys=True))
+
+
+def _availability(link: Link) -> bool | None:
+    """Whether to publish a device online or offline; None: not known yet (a gateway
+    child before its gateway said whether it is there)."""
+    if isinstance(link, ChildLink):
+        return link.availability
+    return link.connected
 
 
 def _json(payload: bytes) -> object:

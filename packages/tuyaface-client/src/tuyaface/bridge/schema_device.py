@@ -1,11 +1,13 @@
 """`SchemaDevice`: a bridged device whose DPs a schema describes (tuyaface.model): state
 JSON by code in user units, /set checked against the schema before anything is sent, Home
 Assistant entities from the schema (ha_entities.py). DPs the schema does not know stay raw
-DPs, as on `RawDpDevice`."""
+DPs, as on `RawDpDevice`. A schema that the status can tell better (a light known by its
+category alone: v1, v2 or dimmer; definitions matched by DP set) is `refine`d when new DPs
+are reported."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -28,6 +30,8 @@ class SchemaDevice:
     device: Link
     schema: DpSchema
     via: str | None = None
+    refine: Callable[[Mapping[str, Any]], DpSchema] | None = None
+    """The schema for a status, when the status can change it (None: it cannot)."""
     dps: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
     def state(self) -> dict[str, Any]:
@@ -35,7 +39,12 @@ class SchemaDevice:
 
     def absorb(self, dps: Mapping[str, Any]) -> bool:
         changed = any(self.dps.get(key, _MISSING) != value for key, value in dps.items())
+        new = self.refine is not None and not dps.keys() <= self.dps.keys()
         self.dps.update(dps)
+        if new and self.refine is not None:
+            schema = self.refine(self.dps)
+            if schema.specs != self.schema.specs:
+                self.schema, changed = schema, True
         return changed
 
     def to_dps(self, payload: object) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import click
 
 from ._errors import ConfigError
 from ._group import main
+from ._schema import DEFINITIONS_ENV
 
 if TYPE_CHECKING:
     from ..bridge.config import BridgeConfig
@@ -33,6 +34,10 @@ EXTRA = 'tuyaface bridge needs the "bridge" extra: pip install "tuyaface-client[
 @click.option("--base-topic", help="Topic prefix [default: tuyaface].")
 @click.option("--shard", metavar="I/N", help="Bridge only the devices whose id hashes to I of N.")
 @click.option("--bridge-id", help="This instance's bridge topics: <base>/<bridge-id>/...")
+@click.option("--definitions", "definition_folders", multiple=True, envvar=DEFINITIONS_ENV,
+              show_envvar=True, metavar="FOLDER", type=click.Path(exists=True, file_okay=False),
+              help="A folder of definition files (ours or tuya-local's); wins over "
+                   "bridge.yaml's definitions.")
 @click.option("--demo", is_flag=True,
               help="A simulated home and a local broker on 127.0.0.1; prints the traffic, exits.")
 def bridge(
@@ -42,6 +47,7 @@ def bridge(
     base_topic: str | None,
     shard: str | None,
     bridge_id: str | None,
+    definition_folders: tuple[str, ...],
     demo: bool,
 ) -> None:
     """Bridge Tuya devices to MQTT (zigbee2mqtt's topics, Home Assistant discovery)."""
@@ -59,6 +65,7 @@ def bridge(
     try:
         config = _config(config_file, devices_file, mqtt_url,
                          base_topic=base_topic, bridge_id=bridge_id,
+                         definitions=bridge_config.load_definition_folders(definition_folders),
                          shard=bridge_config.Shard.parse(shard) if shard else None)
     except BridgeConfigError as exc:
         raise ConfigError(str(exc)) from None
