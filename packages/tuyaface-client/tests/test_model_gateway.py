@@ -1,0 +1,139 @@
+"""Typed devices over gateway children (`Sensor(gateway.child(cid))`, `Plug(...)`), asyncio
+and blocking, end to end over TCP on 127.0.0.1 on 3.3, 3.4 and 3.5, against a
+SimulatedGateway whose children act out their schemas (`simulated_gateway`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from simkit import KEY, PATIENCE, wait_until
+
+from tuyaface import StatusPush
+from tuyaface.gateway import AsyncGateway, Gateway, SimulatedGateway
+from tuyaface.model import DpValueError, Plug, SchemaBehaviour, Sensor, detect_dps
+from tuyaface.model import simulated_gateway as make_gateway
+from tuyaface.simulator import SimulatorThread
+from tuyaface_codec import Command, LocalProtocolError
+
+GW_ID = "bf0123456789abcdefgw"
+SENSOR, PLUG = "a4c138ad1d974d89", "a4c1380f44e2b1c3"
+TICK = 0.05
+
+pytestmark = pytest.mark.parametrize("version", ["3.3", "3.4", "3.5"])
+
+
+def hub(version: str) -> SimulatedGateway:
+    """A sensor child (temperature, humidity, battery) and a plug child (energy)."""
+    return make_gateway(GW_ID, KEY, {SENSOR: "sensor", PLUG: "plug"}, tick=TICK,
+                        version=version, idle_timeout=None)
+
+
+def sent(sim: SimulatedGateway, *commands: int) -> list[dict[str, Any]]:
+    """The JSON of every request of these commands the gateway answered."""
+    return [json.loads(f.payload) for f in sim.requests if f.cmd in commands]
+
+
+def behaviour(sim: SimulatedGateway, cid: str) -> SchemaBehaviour:
+    found = sim.child_behaviours[cid]
+    assert isinstance(found, SchemaBehaviour)
+    return found
+
+
+@contextlib.asynccontextmanager
+async def async_hub(version: str) -> AsyncIterator[tuple[SimulatedGateway, AsyncGateway]]:
+    sim = hub(version)
+    async with (
+        sim.serve("127.0.0.1", 0, transport="asyncio") as server,
+        AsyncGateway(GW_ID, KEY, server.host, port=server.port, version=version,
+                     transport="asyncio") as gateway,
+    ):
+        yield sim, gateway
+
+
+@contextlib.contextmanager
+def blocking_hub(version: str) -> Iterator[tuple[SimulatorThread, Gateway]]:
+    with hub(version).serve_in_thread("127.0.0.1", 0, transport="asyncio") as thread:
+        gateway = Gateway(GW_ID, KEY, thread.host, port=thread.port, version=version)
+        try:
+            yield thread, gateway
+        finally:
+            gateway.close()
+
+
+async def test_async_sensor_child_readings_change(version: str) -> None:
+    async with async_hub(version) as (sim, gateway):
+        child = gateway.child(SENSOR)
+        sensor = Sensor(child)
+        assert await sensor.battery() == 90
+        assert isinstance(await sensor.temperature(), float)
+        assert sensor.schema is not None and sensor.schema.category == "wsdcg"
+        stream = child.events()
+        seen: list[dict[str, Any]] = []
+        async with asyncio.timeout(PATIENCE):
+            async for event in stream:  # the child's measurements, pushed with its cid
+                if isinstance(event, StatusPush):
+                    assert event.cid == SENSOR
+                    seen.append(event.dps)
+                    if len({str(d.get("1")) for d in seen if "1" in d}) > 1:
+                        break
+        temperature = await sensor.temperature()
+        assert temperature == sim.children[SENSOR]["1"] / 10  # scaled from the raw DP
+        assert child.dps["1"] == sim.children[SENSOR]["1"] or child.dps["1"] in {
+            d.get("1") for d in seen}
+        with pytest.raises(DpValueError):  # a sensor's readings are read-only
+            await sensor.set_values({"va_temperature": 30})
+        assert not sent(sim, Command.CONTROL, Command.CONTROL_NEW)
+
+
+async def test_async_plug_child_writes_are_checked_and_energy_refreshed(version: str) -> None:
+    async with async_hub(version) as (sim, gateway):
+        plug = Plug(gateway.child(PLUG))
+        await plug.turn_on()
+        assert sim.children[PLUG]["1"] is True
+        assert await plug.is_on() is True
+        with pytest.raises(DpValueError):
+            await plug.set_values({"countdown_1": 90000})  # over its 86400 s
+        assert len(sent(sim, Command.CONTROL, Command.CONTROL_NEW)) == 1  # never sent
+        energy = await plug.refresh_energy()
+        assert set(energy) == {"power_w", "current_a", "voltage_v", "energy_kwh"}
+        (refresh,) = sent(sim, Command.UPDATEDPS)
+        assert refresh["cid"] == [PLUG]  # the list form: the child measures again
+        assert sorted(refresh["dpId"]) == [17, 18, 19, 20]
+        # the plug child itself ignores what its schema rejects (a raw write past the check)
+        await gateway.child(PLUG).set_status({"19": 1, "9": 60})
+        assert ("19", 1) in behaviour(sim, PLUG).rejected
+        assert sim.children[PLUG]["9"] == 60 and sim.children[PLUG]["19"] != 1
+
+
+def test_blocking_sensor_and_plug_children(version: str) -> None:
+    with blocking_hub(version) as (thread, gateway):
+        sim = thread.device
+        assert isinstance(sim, SimulatedGateway)
+        sensor, plug = Sensor(gateway.child(SENSOR)), Plug(gateway.child(PLUG))
+        assert sensor.humidity() == 45
+        assert sensor.contact() is None  # a climate sensor has no contact DP
+        plug.turn_on()
+        wait_until(lambda: plug.handle.dps.get("1") is True, "the plug child's push")
+        assert plug.is_on() is True
+        with pytest.raises(DpValueError):
+            plug.set_values({"switch_1": "maybe"})
+        first = plug.energy()
+        wait_until(lambda: sim.children[PLUG]["17"] > 10 + 2, "energy counted up")
+        assert plug.refresh_energy()["energy_kwh"] > first
+        assert sensor.battery() == 90
+
+
+def test_detect_dps_on_a_child_is_a_clear_error(version: str) -> None:
+    with blocking_hub(version) as (thread, gateway):
+        with pytest.raises(LocalProtocolError, match="gateway child"):
+            detect_dps(gateway.child(SENSOR))
+        async_gateway = AsyncGateway(GW_ID, KEY, thread.host, port=thread.port,
+                                     version=version)
+        with pytest.raises(LocalProtocolError, match="gateway child"):
+            detect_dps(async_gateway.child(SENSOR))
+        assert thread.device.connections == 0  # nothing was sent
