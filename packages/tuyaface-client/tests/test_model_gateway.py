@@ -8,14 +8,24 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from simkit import KEY, PATIENCE, wait_until
 
 from tuyaface import StatusPush
+from tuyaface.cli import main
 from tuyaface.gateway import AsyncGateway, Gateway, SimulatedGateway
-from tuyaface.model import DpValueError, Plug, SchemaBehaviour, Sensor, detect_dps
+from tuyaface.model import (
+    DpValueError,
+    Plug,
+    SchemaBehaviour,
+    Sensor,
+    detect_dps,
+    schema_for,
+)
 from tuyaface.model import simulated_gateway as make_gateway
 from tuyaface.simulator import SimulatorThread
 from tuyaface_codec import Command, LocalProtocolError
@@ -137,3 +147,68 @@ def test_detect_dps_on_a_child_is_a_clear_error(version: str) -> None:
         with pytest.raises(LocalProtocolError, match="gateway child"):
             detect_dps(async_gateway.child(SENSOR))
         assert thread.device.connections == 0  # nothing was sent
+
+
+# -- the CLI on a wizard devices.json with sub-devices ---------------------------------
+
+WIZARD = Path(__file__).parent / "data" / "wizard" / "devices.json"
+DOOR, HUB_PLUG = "a4c138d00e5e5a01", "a4c1380f44e2b1c3"  # their node_ids there
+ENV_CLEAN = {"TUYAFACE_LOCAL_KEY": None, "TUYAFACE_DEVICES": None, "TUYAFACE_DEFINITIONS": None}
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), env=ENV_CLEAN, prog_name="tuyaface")
+
+
+@contextlib.contextmanager
+def wizard_hub(version: str, tmp_path: Path) -> Iterator[tuple[SimulatedGateway, list[str]]]:
+    """The wizard file's gateway simulated, its children acting out their own mappings;
+    the options that point the CLI at it."""
+    entries = json.loads(WIZARD.read_text(encoding="utf-8"))
+    by_name = {entry["name"]: entry for entry in entries}
+    gateway = by_name["Zigbee gateway"]
+    gateway["version"] = version
+    children = {by_name[name]["node_id"]: schema_for(by_name[name])
+                for name in ("Door sensor", "Hub plug")}
+    sim = make_gateway(gateway["id"], gateway["key"], children, tick=60, version=version)
+    path = tmp_path / "devices.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    with sim.serve_in_thread("127.0.0.1", 0, transport="asyncio") as thread:
+        yield sim, ["--devices", str(path), "--port", str(thread.port)]
+
+
+def test_cli_describe_status_set_on_wizard_children(version: str, tmp_path: Path) -> None:
+    with wizard_hub(version, tmp_path) as (sim, where):
+        sim.children[DOOR].update({"1": True, "2": 87})
+        shown = cli("describe", "Door sensor", *where)
+        assert shown.exit_code == 0, shown.output
+        assert f"child {DOOR} (Door sensor) of gateway" in shown.stdout
+        assert "schema: devices.json mapping" in shown.stdout
+        assert "doorcontact_state" in shown.stdout and "battery_percentage" in shown.stdout
+        rows = {row["code"]: row for row in json.loads(
+            cli("describe", "Door sensor", "--json", *where).stdout)["dps"]}
+        assert rows["battery_percentage"]["value"] == 87  # the child's, not the gateway's
+        assert rows["doorcontact_state"]["value"] is True
+        status = cli("status", "Door sensor", *where)
+        assert status.exit_code == 0, status.output
+        assert "battery_percentage" in status.stdout and "87" in status.stdout
+        assert " %" in status.stdout
+        done = cli("set", "Hub plug", "switch_1=on", "--json", *where)
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.stdout)["dps"] == {"1": True}  # the plug child's push
+        assert sim.children[HUB_PLUG]["1"] is True
+        refused = cli("set", "Hub plug", "countdown_1=100000", *where)
+        assert refused.exit_code == 2 and "nothing was sent" in refused.output
+        power = json.loads(cli("status", "Hub plug", "--json", *where).stdout)
+        values = {v["code"]: v for v in power["values"]}
+        assert values["cur_power"]["unit"] == "W"
+        assert values["cur_power"]["value"] == sim.children[HUB_PLUG]["19"] / 10
+        assert "s0bdev1ce0wnkey" not in done.output + status.output + shown.output
+
+
+def test_cli_detect_on_a_child_is_a_usage_error(version: str, tmp_path: Path) -> None:
+    with wizard_hub(version, tmp_path) as (sim, where):
+        result = cli("detect", "Door sensor", *where)
+        assert result.exit_code == 2, result.output
+        assert "gateway child" in result.output
+        assert sim.connections == 0
