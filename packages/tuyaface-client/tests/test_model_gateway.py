@@ -212,3 +212,16 @@ def test_cli_detect_on_a_child_is_a_usage_error(version: str, tmp_path: Path) ->
         assert result.exit_code == 2, result.output
         assert "gateway child" in result.output
         assert sim.connections == 0
+
+
+def test_the_readme_example_runs(version: str, capsys: pytest.CaptureFixture[str]) -> None:
+    if version != "3.4":
+        pytest.skip("the README example speaks 3.4")
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Typed devices over a gateway's children") :]
+    example = section[section.index("```python\n") + 10 : section.index("\n```\n")]
+    exec(compile(example, "README.md#typed-children", "exec"), {"__name__": "readme_example"})
+    readings, energy = capsys.readouterr().out.splitlines()
+    temperature, humidity, battery = (float(word) for word in readings.split())
+    assert -40 <= temperature <= 100 and 0 <= humidity <= 100 and battery == 90
+    assert energy == "['current_a', 'energy_kwh', 'power_w', 'voltage_v']"
