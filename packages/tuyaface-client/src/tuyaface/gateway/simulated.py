@@ -71,8 +71,9 @@ class SimulatedGateway(SimulatedDevice):
     - `report_chunk`: cids per presence report frame (3.4 / 3.5 answer cmd 64
       `subdev_online_stat_query`; 3.3 ignores it).
     - `max_connections`: clients at once (default 3; 1 for the strict case).
-    - `child_behaviours`: cid -> `ChildBehaviour`: checks that child's controls and
-      changes its DPs over time while serving (not while it is offline).
+    - `child_behaviours`: cid -> `ChildBehaviour` (given at construction): checks that
+      child's controls and changes its DPs over time while serving (not while it is
+      offline).
     """
 
     children: dict[str, dict[str, Any]] = attrs.field(
