@@ -61,8 +61,8 @@ def describe(
     target = selection.resolve()
     status: dict[str, Any] = {}
     if not offline:
-        with target.device() as device:
-            status = device.status()
+        with target.reach() as device:  # a gateway's child through its gateway
+            status = dict(device.status())
     schema = target_schema(target, definitions, status or None)
     rows = schema_rows(schema, status)
     if as_json:

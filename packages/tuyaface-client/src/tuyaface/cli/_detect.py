@@ -29,6 +29,13 @@ def detect(selection: Selection, device_name: str | None, as_json: bool) -> None
     if device_name is not None:
         selection = attrs.evolve(selection, name=device_name)
     target = selection.resolve()
+    if target.cid is not None:
+        raise click.UsageError(
+            f"{target.title} is a gateway child: detect probes a device directly, and no "
+            "gateway is known to pass such probes on. Its DPs come from its devices.json "
+            "mapping (`tuyaface describe`) or its status",
+            ctx=click.get_current_context(silent=True),
+        )
     with target.device() as device:
         found = detect_dps(device)
     ids = ",".join(sorted(found, key=dp_order))

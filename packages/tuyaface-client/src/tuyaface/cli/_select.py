@@ -166,7 +166,10 @@ class Selection:
         dev_id = parent.get("id") or self.dev_id or entry["id"]
 
         def field(what: str) -> str | None:
-            return _field(entry, what) or _field(parent, what)
+            # a child is reached through its gateway: the wizard's "key" of a sub-device
+            # is its own cloud key, never the one the gateway's connection takes
+            first, then = (parent, entry) if parent else (entry, parent)
+            return _field(first, what) or _field(then, what)
 
         return Target(
             dev_id=dev_id,

@@ -12,7 +12,13 @@ import click
 
 from ..announce import Announcer
 from ..gateway.simulated import DEFAULT_GATEWAY_CONNECTIONS, SimulatedGateway
-from ..model import BUILTIN, CATEGORY_NAMES, DefinitionError, definition_from_json
+from ..model import (
+    BUILTIN,
+    CATEGORY_NAMES,
+    DefinitionError,
+    definition_from_json,
+    simulated_gateway,
+)
 from ..model import simulated_device as schema_device
 from ..simulator import SimulatedDevice, SimulatorServer
 from ._errors import ConfigError
@@ -21,8 +27,11 @@ from ._options import DpsParam, VersionChoice
 
 if TYPE_CHECKING:
     _ChildParamType = click.ParamType[tuple[str, dict[str, Any]]]
+    _PairParamType = click.ParamType[tuple[str, str]]
 else:  # click < 8.2 has no type parameter at run time
-    _ChildParamType = click.ParamType
+    _ChildParamType = _PairParamType = click.ParamType
+
+_CATEGORIES = sorted({*CATEGORY_NAMES, *BUILTIN})
 
 __all__ = ["simulate"]
 
@@ -41,6 +50,23 @@ class ChildParam(_ChildParamType):
         return cid, DpsParam().convert(dps or "{}", param, ctx)
 
 
+class ChildCategoryParam(_PairParamType):
+    """`CID=CATEGORY`: a gateway child acting out a built-in category."""
+
+    name = "child-category"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        cid, _, category = str(value).partition("=")
+        if not cid or category not in _CATEGORIES:
+            self.fail(
+                f"{value!r}: give CID=CATEGORY, e.g. a4c138aa=sensor; categories: "
+                f"{', '.join(_CATEGORIES)}"
+            )
+        return cid, category
+
+
 @main.command()
 @click.option("--version", "version", type=VersionChoice(), default="3.3", show_default=True)
 @click.option("--id", "dev_id", default="tuyafacesim000000001", show_default=True)
@@ -52,7 +78,7 @@ class ChildParam(_ChildParamType):
     help='Starting DP values (JSON object) [default: {"1": false}, or the schema\'s].',
 )
 @click.option(
-    "--category", type=click.Choice(sorted({*CATEGORY_NAMES, *BUILTIN})),
+    "--category", type=click.Choice(_CATEGORIES),
     help="Serve a built-in category's DPs (checks writes, changing readings, moving covers).",
 )
 @click.option(
@@ -77,6 +103,12 @@ class ChildParam(_ChildParamType):
     help='A gateway child and its DPs, e.g. a4c138aa=\'{"1": true}\' (repeatable).',
 )
 @click.option(
+    "--child-category", "child_categories", type=ChildCategoryParam(), multiple=True,
+    metavar="CID=CATEGORY",
+    help="A gateway child acting out a built-in category (checks writes, changing readings), "
+    "e.g. a4c138aa=sensor (repeatable; --child CID=DPS_JSON sets its starting DPs).",
+)
+@click.option(
     "--children", "children_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='A JSON file of gateway children: {"CID": {"1": true}, ...}.',
 )
@@ -99,6 +131,7 @@ def simulate(
     announce_interval: float,
     gateway: bool,
     child_specs: tuple[tuple[str, dict[str, Any]], ...],
+    child_categories: tuple[tuple[str, str], ...],
     children_file: Path | None,
     max_connections: int | None,
     as_json: bool,
@@ -108,21 +141,24 @@ def simulate(
     With --category or --schema it acts out that schema: a write its schema rejects is
     ignored (not stored, not pushed; the control is still acknowledged), read-only
     readings change every half second, a cover moves to its position step by step.
-    With --gateway it is a gateway serving the --child / --children sub-devices.
+    With --gateway it is a gateway serving the --child / --children sub-devices;
+    --child-category children act out their category as --category does.
     """
     children = {**_children_file(children_file), **dict(child_specs)}
-    if children and not gateway:
-        raise click.UsageError("--child and --children need --gateway")
+    if (children or child_categories) and not gateway:
+        raise click.UsageError("--child, --child-category and --children need --gateway")
     described = category is not None or schema_file is not None
     if gateway and described:
         raise click.UsageError("--category and --schema describe one device, not a --gateway")
     options: dict[str, Any] = {"version": version, "device22": device22}
     device: SimulatedDevice
     if gateway:
-        device = SimulatedGateway(
-            dev_id, key, dps=dps or {"1": False}, children=children,
+        device = simulated_gateway(
+            dev_id, key, dict(child_categories), dps=dps or {"1": False},
             max_connections=max_connections or DEFAULT_GATEWAY_CONNECTIONS, **options,
         )  # fmt: skip
+        for cid, values in children.items():  # raw children, or a category's starting DPs
+            device.children.setdefault(cid, {}).update(values)
     elif not described:
         device = SimulatedDevice(
             dev_id, key, dps=dps or {"1": False}, max_connections=max_connections or 1,

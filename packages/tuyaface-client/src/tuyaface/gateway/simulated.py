@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Coroutine, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -23,14 +23,33 @@ from .._simreplies import (
 )
 from .._types import DpsInput
 from ..session import Session
-from ..simulator import CLIENT_WAIT, SimulatedDevice
+from ..simulator import CLIENT_WAIT, Behaviour, SimulatedDevice
 from ._shared import reports_presence
 
-__all__ = ["DEFAULT_GATEWAY_CONNECTIONS", "REPORT_CHUNK", "SimulatedGateway"]
+__all__ = [
+    "DEFAULT_GATEWAY_CONNECTIONS",
+    "REPORT_CHUNK",
+    "ChildBehaviour",
+    "SimulatedChild",
+    "SimulatedGateway",
+]
 
 DEFAULT_GATEWAY_CONNECTIONS = 3  # gateways take 1 to 3 clients
 REPORT_CHUNK = 20  # cids per presence report frame: more children, more frames
 _PRESENCE_QUERY = "subdev_online_stat_query"
+
+
+class ChildBehaviour(Protocol):
+    """What a child does beyond storing DPs, as `tuyaface.simulator.Behaviour` for a
+    device (`tuyaface.model.simulated_gateway` builds them from schemas)."""
+
+    def accept(self, device: SimulatedChild, dps: dict[str, Any]) -> dict[str, Any]:
+        """The part of a control the child takes (the rest is ignored, not stored)."""
+        ...
+
+    async def run(self, device: SimulatedChild) -> None:
+        """Runs while the gateway serves: change the child's DPs over time (`push`)."""
+        ...
 
 
 def _children(value: Mapping[str, DpsInput]) -> dict[str, dict[str, Any]]:
@@ -52,6 +71,9 @@ class SimulatedGateway(SimulatedDevice):
     - `report_chunk`: cids per presence report frame (3.4 / 3.5 answer cmd 64
       `subdev_online_stat_query`; 3.3 ignores it).
     - `max_connections`: clients at once (default 3; 1 for the strict case).
+    - `child_behaviours`: cid -> `ChildBehaviour` (given at construction): checks that
+      child's controls and changes its DPs over time while serving (not while it is
+      offline).
     """
 
     children: dict[str, dict[str, Any]] = attrs.field(
@@ -61,7 +83,19 @@ class SimulatedGateway(SimulatedDevice):
     report_chunk: int = attrs.field(default=REPORT_CHUNK, kw_only=True)
     dps: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
     max_connections: int = attrs.field(default=DEFAULT_GATEWAY_CONNECTIONS, kw_only=True)
+    child_behaviours: dict[str, ChildBehaviour] = attrs.field(
+        factory=dict, kw_only=True, repr=False
+    )
     _flushes: set[asyncio.Task[None]] = attrs.field(factory=set, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        if self.child_behaviours:
+            self.behaviour = _WithChildren(self, self.behaviour)
+
+    def child(self, cid: str) -> SimulatedChild:
+        """The child `cid` seen as a device of its own (what its behaviour acts on)."""
+        return SimulatedChild(self, cid)
 
     # -- acting like a gateway --------------------------------------------------------
 
@@ -119,9 +153,12 @@ class SimulatedGateway(SimulatedDevice):
         if cid in self.offline:
             return
         state = self.children.setdefault(cid, {})
+        behaviour = self.child_behaviours.get(cid)
         if all(value is None for value in dps.values()):
             report = {dp: state[dp] for dp in dps if dp in state}
         else:
+            if behaviour is not None:
+                dps = behaviour.accept(self.child(cid), dps)
             state.update(dps)
             report = dps
         self._push_child_everywhere(session, cid, report)
@@ -198,6 +235,48 @@ class SimulatedGateway(SimulatedDevice):
             task = loop.create_task(_flush_quietly(connection.flush()))
             self._flushes.add(task)
             task.add_done_callback(self._flushes.discard)
+
+
+@attrs.frozen
+class SimulatedChild:
+    """One child of a `SimulatedGateway`, with a device's `dev_id`, `dps` and `push`."""
+
+    gateway: SimulatedGateway
+    cid: str
+
+    @property
+    def dev_id(self) -> str:
+        """The child's cid (what logs name it by)."""
+        return self.cid
+
+    @property
+    def dps(self) -> dict[str, Any]:
+        """The child's DP state (the gateway's own record of it)."""
+        return self.gateway.children.setdefault(self.cid, {})
+
+    async def push(self, dps: DpsInput, *, wait: float = CLIENT_WAIT) -> bool:
+        """New values from the child; nothing while it is offline."""
+        if self.cid in self.gateway.offline:
+            return False
+        return await self.gateway.push_child(self.cid, dps, wait=wait)
+
+
+@attrs.define(eq=False)
+class _WithChildren:
+    """The gateway's behaviour while serving: its own, if it has one, and its children's."""
+
+    gateway: SimulatedGateway
+    own: Behaviour | None
+
+    def accept(self, device: SimulatedDevice, dps: dict[str, Any]) -> dict[str, Any]:
+        return dps if self.own is None else self.own.accept(device, dps)
+
+    async def run(self, device: SimulatedDevice) -> None:
+        gateway = self.gateway
+        acting = [b.run(gateway.child(cid)) for cid, b in gateway.child_behaviours.items()]
+        if self.own is not None:
+            acting.append(self.own.run(device))
+        await asyncio.gather(*acting)
 
 
 async def _flush_quietly(flush: Coroutine[Any, Any, None]) -> None:

@@ -20,7 +20,7 @@ from .light import Light
 from .loader import schema_for
 from .schema import DpSchema, Entity, Reading
 from .sensor import Sensor
-from .simulation import SchemaBehaviour, initial_dps, simulated_device
+from .simulation import SchemaBehaviour, initial_dps, simulated_device, simulated_gateway
 from .spec import DpSpec, DpType
 from .switch import ENERGY_CODES, Plug, Switch
 from .typed import TypedDevice
@@ -45,6 +45,7 @@ __all__ = [
     "initial_dps",
     "probe_chunks",
     "simulated_device",
+    "simulated_gateway",
     "Definition",
     "DefinitionError",
     "DefinitionSet",

@@ -1,13 +1,16 @@
 """DP discovery for devices whose status does not list every DP (device22, docs/devices.md
 §3): null-value probes over DPs 1-30, 50-70 and 100-140, in chunks that keep each request
 under 255 bytes, always with DP 1. What is found is remembered: the device's `dp_ids`
-(what its device22 status query asks for) become the DPs found."""
+(what its device22 status query asks for) become the DPs found. A gateway's child is not
+probed: no gateway is known to pass such probes on (docs/protocol.md §10a)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
+
+from tuyaface_codec import LocalProtocolError
 
 from .handle import Op, run
 
@@ -57,5 +60,13 @@ def _detect(device: _Probeable) -> Op[dict[str, Any]]:
 
 def detect_dps(device: _Probeable) -> Any:
     """Every DP the device answers for, `{dp: value}` (an awaitable of it for an
-    AsyncDevice); afterwards the device's status query asks for all of them."""
+    AsyncDevice); afterwards the device's status query asks for all of them.
+    LocalProtocolError, before any I/O, for a gateway's child (`gateway.child(cid)`)."""
+    cid = getattr(device, "cid", None)
+    if cid is not None:
+        raise LocalProtocolError(
+            f"detect_dps cannot probe gateway child {cid}: device22 probes through a "
+            "gateway are no known wire behaviour; its DPs come from its devices.json "
+            "mapping, its category or its status"
+        )
     return run(device, _detect(device))  # type: ignore[arg-type]

@@ -10,6 +10,8 @@ What the simulated device does, as many real ones do:
   humidity), pushed every `tick` seconds.
 - A cover moves: `percent_state` walks to the position asked for (`percent_control`, or
   open / close) by 10 a tick, pushed with `work_state`; stop halts it.
+
+`simulated_gateway` does the same for each child of a `SimulatedGateway`.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import attrs
 
-from ..simulator import SimulatedDevice
+from .._types import DpsInput
+from ..gateway.simulated import SimulatedGateway
+from ..simulator import CLIENT_WAIT, SimulatedDevice
 from .builtin import builtin_schema
 from .colour import Hsv
 from .cover import vocabulary
@@ -29,7 +34,7 @@ from .errors import DpValueError
 from .schema import DpSchema
 from .spec import DpSpec, DpType
 
-__all__ = ["SchemaBehaviour", "initial_dps", "simulated_device"]
+__all__ = ["SchemaBehaviour", "initial_dps", "simulated_device", "simulated_gateway"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,18 @@ _MEASURED = {
     "battery_percentage": (90, 0),
 }
 _COVER_STEP = 10
+
+
+class Acting(Protocol):
+    """What a behaviour acts on: a `SimulatedDevice`, or a gateway's `SimulatedChild`."""
+
+    @property
+    def dev_id(self) -> str: ...
+
+    @property
+    def dps(self) -> dict[str, Any]: ...
+
+    async def push(self, dps: DpsInput, *, wait: float = CLIENT_WAIT) -> bool: ...
 
 
 def _start(spec: DpSpec) -> Any:
@@ -89,7 +106,8 @@ def _valid(spec: DpSpec, raw: Any) -> bool:
 
 @attrs.define(eq=False)
 class SchemaBehaviour:
-    """A `tuyaface.simulator.Behaviour` from a schema (see the module's docstring)."""
+    """A `tuyaface.simulator.Behaviour` (or a gateway's `ChildBehaviour`) from a schema
+    (see the module's docstring)."""
 
     schema: DpSchema
     tick: float = 0.5
@@ -101,7 +119,7 @@ class SchemaBehaviour:
     def __attrs_post_init__(self) -> None:
         self._random = random.Random(self.seed)
 
-    def accept(self, device: SimulatedDevice, dps: dict[str, Any]) -> dict[str, Any]:
+    def accept(self, device: Acting, dps: dict[str, Any]) -> dict[str, Any]:
         """The valid part of a control; the cover's target from it."""
         taken = {}
         for dp, raw in dps.items():
@@ -114,7 +132,7 @@ class SchemaBehaviour:
         self._aim(device, taken)
         return taken
 
-    def _aim(self, device: SimulatedDevice, taken: dict[str, Any]) -> None:
+    def _aim(self, device: Acting, taken: dict[str, Any]) -> None:
         target, control = self.schema.find("percent_control"), self.schema.find("control")
         if target is not None and target.dp in taken:
             self._target = int(taken[target.dp])
@@ -125,7 +143,7 @@ class SchemaBehaviour:
             current = device.dps.get(state.dp, 0) if state is not None else 0
             self._target = where.get(taken[control.dp], current)
 
-    async def run(self, device: SimulatedDevice) -> None:
+    async def run(self, device: Acting) -> None:
         """Every `tick`: new measurements, and a cover's next step; pushed."""
         while True:
             await asyncio.sleep(self.tick)
@@ -133,7 +151,7 @@ class SchemaBehaviour:
             if changes:
                 await device.push(changes, wait=0)
 
-    def _measure(self, device: SimulatedDevice) -> dict[str, Any]:
+    def _measure(self, device: Acting) -> dict[str, Any]:
         changes = {}
         for code, (_, wobble) in _MEASURED.items():
             spec = self.schema.find(code)
@@ -145,7 +163,7 @@ class SchemaBehaviour:
                 changes[spec.dp] = _clamp(spec, int(old) + step)
         return changes
 
-    def _move(self, device: SimulatedDevice) -> dict[str, Any]:
+    def _move(self, device: Acting) -> dict[str, Any]:
         state = self.schema.first("percent_state")
         if self._target is None or state is None:
             return {}
@@ -172,10 +190,40 @@ def simulated_device(
 ) -> SimulatedDevice:
     """A SimulatedDevice serving `schema` (or the built-in one of `category`), with
     plausible starting values. `options` go to SimulatedDevice (version, device22, ...)."""
-    if schema is None:
-        schema = builtin_schema(category or "")
-        if schema is None:
-            raise DpValueError(f"no built-in category {category!r}")
+    schema = _schema_of(schema if schema is not None else category or "")
     dps = {**initial_dps(schema), **options.pop("dps", {})}
     behaviour = SchemaBehaviour(schema, tick)
     return SimulatedDevice(dev_id, local_key, dps=dps, behaviour=behaviour, **options)
+
+
+def simulated_gateway(
+    gw_id: str,
+    local_key: str | bytes,
+    children: Mapping[str, DpSchema | str],
+    *,
+    tick: float = 0.5,
+    **options: Any,
+) -> SimulatedGateway:
+    """A SimulatedGateway whose children act out their schemas: `children` is cid ->
+    schema or built-in category. `options` go to SimulatedGateway (version, dps, ...)."""
+    schemas = {cid: _schema_of(given) for cid, given in children.items()}
+    return SimulatedGateway(
+        gw_id,
+        local_key,
+        children={cid: initial_dps(schema) for cid, schema in schemas.items()},
+        child_behaviours={
+            cid: SchemaBehaviour(schema, tick, seed=n)
+            for n, (cid, schema) in enumerate(schemas.items())
+        },
+        **options,
+    )
+
+
+def _schema_of(given: DpSchema | str) -> DpSchema:
+    """The schema given, or the built-in one of a category; DpValueError if none."""
+    if isinstance(given, DpSchema):
+        return given
+    schema = builtin_schema(given)
+    if schema is None:
+        raise DpValueError(f"no built-in category {given!r}")
+    return schema
