@@ -65,7 +65,7 @@ def acting(script: Callable[[], None]) -> Iterator[None]:
     thread = threading.Thread(target=guarded, daemon=True)
     thread.start()
     yield
-    thread.join(10)
+    thread.join(30)  # generous: the device side waits on conditions with their own deadlines
     assert not thread.is_alive()
     if failures:
         raise failures[0]
