@@ -2,8 +2,9 @@
 
 `Device` (blocking) and `AsyncDevice` (asyncio) talk to one device each; `SimulatedDevice`
 is a device in software for tests and demos. Errors come from one tree rooted at
-`TuyaError`. Importing this package loads what `Device` and `AsyncDevice` need, no CLI and
-no installed plugin (see `load_plugins`); the rest loads on first use.
+`TuyaError`. Importing this package loads what `Device` needs, no CLI and no installed
+plugin; the rest, `AsyncDevice` and asyncio included, loads on first use (import it at module
+level, or `await load_plugins()`, so that this never happens on a running loop).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from tuyaface_codec.errors import (
 )
 
 from ._dpcache import MAX_CACHED_DPS
-from .async_device import AsyncDevice, EventStream
 from .backoff import Backoff
 from .device import Device
 from .events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
@@ -44,12 +44,16 @@ if TYPE_CHECKING:
     from . import aescipher, const, helper
     from ._legacy import set_state, set_status, status
     from .announce import Announcer
+    from .async_device import AsyncDevice, EventStream
     from .discovery import DiscoveredDevice, Scanner, ScanOptions, discover, discover_iter
     from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
 
-# Loaded on first use, so `import tuyaface` loads only what Device and AsyncDevice need:
-# public name -> (module, attribute; None for the module itself).
+# Loaded on first use, so `import tuyaface` loads only what Device needs: public name ->
+# (module, attribute; None for the module itself). AsyncDevice brings asyncio: lazy, import
+# tuyaface 127 -> 98 ms (the module is preloaded off the loop by `load_plugins`).
 _LAZY: dict[str, tuple[str, str | None]] = {
+    "AsyncDevice": (".async_device", "AsyncDevice"),
+    "EventStream": (".async_device", "EventStream"),
     "aescipher": (".aescipher", None),
     "const": (".const", None),
     "helper": (".helper", None),
