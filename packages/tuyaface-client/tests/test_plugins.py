@@ -49,6 +49,7 @@ LOADED_ON_FIRST_USE = (
     "tuyaface.aescipher",
     "tuyaface.announce",
     "tuyaface.async_device",
+    "tuyaface.backoff",
     "tuyaface.discovery",
     "tuyaface.simulator",
     "tuyaface_transport.loopback",
