@@ -52,6 +52,7 @@ LOADED_ON_FIRST_USE = (
     "tuyaface.backoff",
     "tuyaface.discovery",
     "tuyaface.simulator",
+    "tuyaface_codec.udp",
     "tuyaface_transport.loopback",
     "tuyaface_transport.udp",
 )
