@@ -186,7 +186,8 @@ MODULES_AT_EXIT = (
 def test_a_status_process_without_schema_loads_no_asyncio_and_no_model() -> None:
     """`tuyaface status` with nothing that names a schema (no devices.json mapping, category
     or product id, no --definitions) prints raw DPs: it never needs AsyncDevice, asyncio or
-    the model layer, so a fresh process does not import them (issue 11's start-up)."""
+    the model layer (nor pathlib: devices.json is not read), so a fresh process does not
+    import them (issue 11's start-up)."""
     from tuyaface import SimulatedDevice
 
     device = SimulatedDevice("startup0", KEY, version="3.3", dps={"1": True})
@@ -201,5 +202,6 @@ def test_a_status_process_without_schema_loads_no_asyncio_and_no_model() -> None
     report = [line for line in result.stderr.splitlines() if line.startswith("MODULES ")]
     loaded = set(json.loads(report[0].split(" ", 1)[1]))
     assert {"tuyaface.device", "tuyaface.cli._status"} <= loaded  # the list is the real one
-    unneeded = {"asyncio", "tuyaface.async_device", "tuyaface.model", "importlib.metadata"}
+    unneeded = {"asyncio", "tuyaface.async_device", "tuyaface.model", "importlib.metadata",
+                "pathlib"}  # pathlib: devices.json is not read
     assert not loaded & unneeded, sorted(loaded & unneeded)
