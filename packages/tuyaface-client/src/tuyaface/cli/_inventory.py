@@ -17,7 +17,8 @@ import attrs
 
 from ._errors import ConfigError
 
-if TYPE_CHECKING:  # pathlib loads when a devices.json is read: a `status` process -2% CPU (3.2-3.4 ms)
+# pathlib loads when a devices.json is read: a `status` process -2% CPU (3.2-3.4 ms)
+if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = ["DEFAULT_FILE", "DEVICES_ENV", "Inventory", "inventory_path"]
