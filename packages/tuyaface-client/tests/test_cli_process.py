@@ -173,3 +173,35 @@ def test_import_tuyaface_does_not_import_click() -> None:
         "assert 'click' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=WAIT, env=environment())
+
+
+# `python -m tuyaface`, reporting at exit which modules the process imported
+MODULES_AT_EXIT = (
+    "import atexit, json, runpy, sys\n"
+    "atexit.register(lambda: print('MODULES', json.dumps(sorted(sys.modules)), file=sys.stderr))\n"
+    "runpy.run_module('tuyaface', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def test_a_status_process_without_schema_loads_no_asyncio_and_no_model() -> None:
+    """`tuyaface status` with nothing that names a schema (no devices.json mapping, category
+    or product id, no --definitions) prints raw DPs: it never needs AsyncDevice, asyncio or
+    the model layer (nor pathlib: devices.json is not read), so a fresh process does not
+    import them (issue 11's start-up)."""
+    from tuyaface import SimulatedDevice
+
+    device = SimulatedDevice("startup0", KEY, version="3.3", dps={"1": True})
+    with device.serve_in_thread(LOCAL, 0, transport="tcp") as sim:
+        result = subprocess.run(
+            [sys.executable, "-c", MODULES_AT_EXIT, "status", "--id", "startup0", "--key", KEY,
+             "--ip", LOCAL, "--port", str(sim.port), "--version", "3.3", "--json"],
+            capture_output=True, text=True, timeout=WAIT, env=environment(),
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["dps"] == {"1": True}
+    report = [line for line in result.stderr.splitlines() if line.startswith("MODULES ")]
+    loaded = set(json.loads(report[0].split(" ", 1)[1]))
+    assert {"tuyaface.device", "tuyaface.cli._status"} <= loaded  # the list is the real one
+    unneeded = {"asyncio", "tuyaface.async_device", "tuyaface.model", "importlib.metadata",
+                "pathlib"}  # pathlib: devices.json is not read
+    assert not loaded & unneeded, sorted(loaded & unneeded)

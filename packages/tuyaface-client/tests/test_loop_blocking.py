@@ -83,6 +83,7 @@ async def main():
     else:
         raise AssertionError("an outside version was found without loading the plugins")
     await tuyaface.load_plugins()
+    # AsyncDevice is not loaded by `import tuyaface`: load_plugins' executor job loads it
     device = tuyaface.AsyncDevice("dev", "0123456789abcdef", "127.0.0.1", version="3.9")
     assert device.version == "3.9" and "3.9" in protocol_versions()
     loop_thread = None

@@ -48,8 +48,11 @@ LOADED_ON_FIRST_USE = (
     "tuyaface._legacy",
     "tuyaface.aescipher",
     "tuyaface.announce",
+    "tuyaface.async_device",
+    "tuyaface.backoff",
     "tuyaface.discovery",
     "tuyaface.simulator",
+    "tuyaface_codec.udp",
     "tuyaface_transport.loopback",
     "tuyaface_transport.udp",
 )
@@ -60,7 +63,7 @@ def test_import_tuyaface_loads_only_what_devices_need() -> None:
 import sys, tuyaface, tuyaface_codec.plugins as codec, tuyaface_transport.plugins as transport
 early = [m for m in {LOADED_ON_FIRST_USE!r} if m in sys.modules]
 assert not early, early
-for module in ("click", "Crypto", "cffi", "importlib.metadata"):
+for module in ("click", "Crypto", "cffi", "importlib.metadata", "asyncio"):
     assert module not in sys.modules, module
 assert codec._default is None and transport._default is None, "a manager at import time"
 device = tuyaface.Device("dev", "0123456789abcdef", "127.0.0.1", version="3.5")

@@ -2,8 +2,9 @@
 
 `Device` (blocking) and `AsyncDevice` (asyncio) talk to one device each; `SimulatedDevice`
 is a device in software for tests and demos. Errors come from one tree rooted at
-`TuyaError`. Importing this package loads what `Device` and `AsyncDevice` need, no CLI and
-no installed plugin (see `load_plugins`); the rest loads on first use.
+`TuyaError`. Importing this package loads what `Device` needs, no CLI and no installed
+plugin; the rest, `AsyncDevice` and asyncio included, loads on first use (import it at module
+level, or `await load_plugins()`, so that this never happens on a running loop).
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ from tuyaface_codec.errors import (
 )
 
 from ._dpcache import MAX_CACHED_DPS
-from .async_device import AsyncDevice, EventStream
-from .backoff import Backoff
 from .device import Device
 from .events import Connected, ConnectFailed, DeviceEvent, Disconnected, StatusPush
 from .plugins import UnknownTransportError, load_plugins, make_plugin_manager, register
@@ -44,12 +43,18 @@ if TYPE_CHECKING:
     from . import aescipher, const, helper
     from ._legacy import set_state, set_status, status
     from .announce import Announcer
+    from .async_device import AsyncDevice, EventStream
+    from .backoff import Backoff
     from .discovery import DiscoveredDevice, Scanner, ScanOptions, discover, discover_iter
     from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
 
-# Loaded on first use, so `import tuyaface` loads only what Device and AsyncDevice need:
-# public name -> (module, attribute; None for the module itself).
+# Loaded on first use, so `import tuyaface` loads only what Device needs: public name ->
+# (module, attribute; None for the module itself). AsyncDevice brings asyncio: lazy, the
+# import's CPU time -18% (26-30 ms; `load_plugins` loads it off the loop).
 _LAZY: dict[str, tuple[str, str | None]] = {
+    "AsyncDevice": (".async_device", "AsyncDevice"),
+    "EventStream": (".async_device", "EventStream"),
+    "Backoff": (".backoff", "Backoff"),  # AsyncDevice's (and random): import -2%, 2.0-2.3 ms
     "aescipher": (".aescipher", None),
     "const": (".const", None),
     "helper": (".helper", None),

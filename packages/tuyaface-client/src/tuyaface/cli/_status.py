@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import click
 
-from ..model import DefinitionSet
 from ._group import emit_json, json_option, main
-from ._schema import jsonable, schema_options, target_schema
+from ._schema import jsonable, schema_known, schema_options, target_schema
 from ._select import Selection, device_options
 from ._show import dp_order, dps_table, table, value_text
 from ._text import say
+
+if TYPE_CHECKING:
+    from ..model import DefinitionSet
 
 __all__ = ["status"]
 
@@ -40,7 +44,8 @@ def status(
     target = selection.resolve()
     with target.reach() as device:
         dps = device.status()
-    schema = None if raw else target_schema(target, definitions, dps)
+    known = not raw and schema_known(target, definitions)
+    schema = target_schema(target, definitions, dps) if known else None
     if schema is None or not schema.specs:
         if as_json:
             emit_json({**target.describe(), "dps": dps})
