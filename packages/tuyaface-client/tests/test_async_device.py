@@ -238,6 +238,10 @@ class CountingAsyncio:
     def __init__(self) -> None:
         self.received = 0
 
+    def connect(self, host: str, port: int, *, timeout: float) -> Any:
+        """A factory has both halves; only the asyncio one is counted."""
+        return get_transport("asyncio").connect(host, port, timeout=timeout)
+
     async def aconnect(self, host: str, port: int, *, timeout: float) -> Any:
         transport = await get_transport("asyncio").aconnect(host, port, timeout=timeout)
         receive = transport.receive
