@@ -129,9 +129,14 @@ class TimedQueue(Generic[T]):
                 self._ready.wait(self._wait_time(now, ready_at, deadline))
 
     async def aget(self, timeout: float | None) -> T | None:
-        """The next item (None at end of stream), awaiting up to `timeout` seconds."""
+        """The next item (None at end of stream), awaiting up to `timeout` seconds.
+
+        Always suspends once first, so a reader draining a full queue (a flood written by
+        another thread) lets its loop run between items; cancelled there, nothing is lost.
+        """
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else time.monotonic() + timeout
+        await asyncio.sleep(0)
         while True:
             with self._lock:
                 now = time.monotonic()
