@@ -66,6 +66,10 @@ EVENT_QUEUE_SIZE = 1000
 # timers firing in the same millisecond stall the event loop; bench/scale.py).
 HEARTBEAT_SPREAD = 0.1
 _CLOSED = "the device was closed: create a new AsyncDevice"
+# Requests a device may get twice without harm: a stale connection's retry resends them.
+_RETRY_SAFE = frozenset(
+    {RequestKind.STATUS, RequestKind.DEVICE22_STATUS, RequestKind.HEARTBEAT, RequestKind.REFRESH}
+)
 _STREAM_FULL = "event stream full: dropped the oldest event (read events faster)"
 
 
@@ -87,6 +91,7 @@ class _Link:
     probe: int | None = None
     over: bool = False
     bytes_in: int = 0
+    bytes_out: int = 0  # written without error (the transport took them)
     error: TuyaError | None = None
 
     def flushed(self, task: asyncio.Task[None]) -> None:
@@ -99,6 +104,27 @@ class _Link:
         reader = self.reader
         if reader is not None and not reader.done() and reader is not asyncio.current_task():
             reader.cancel()
+
+
+def _stale(
+    link: _Link,
+    event: RequestDone | RequestFailed,
+    kind: RequestKind,
+    bytes_in: int,
+    bytes_out: int,
+) -> bool:
+    """The request met a connection the device had already dropped (a reset racing the
+    call): it failed with the connection, not by a timeout, before a byte of its answer
+    arrived; and it is safe to send again: a query (the device may have seen it, no matter),
+    or anything else (set_status) that never left (nothing was written since it was made:
+    `bytes_in` and `bytes_out` are the link's counts when the call began)."""
+    return (
+        isinstance(event, RequestFailed)
+        and isinstance(event.error, NetworkError)
+        and not isinstance(event.error, Timeout)
+        and link.bytes_in == bytes_in
+        and (kind in _RETRY_SAFE or link.bytes_out == bytes_out)
+    )
 
 
 def _cancelling() -> bool:
@@ -306,10 +332,22 @@ class AsyncDevice(DeviceBase):
         return outcome(await self._request(kind, **request))
 
     async def _request(self, kind: RequestKind, **request: Any) -> RequestDone | RequestFailed:
-        """Send a request on the connection (opened if needed); its outcome event."""
+        """Send a request on the connection (opened if needed); its outcome event. On a
+        connection that had gone stale (`_stale`), once more on a new one."""
         link = self._link if self.connected else None
         if link is None:
-            link = await self._connection()
+            return await self._exchange(await self._connection(), kind, request)
+        bytes_in, bytes_out = link.bytes_in, link.bytes_out
+        event = await self._exchange(link, kind, request)
+        if _stale(link, event, kind, bytes_in, bytes_out):
+            log.info("%s: connection had gone stale, reconnecting", self._core.where)
+            event = await self._exchange(await self._connection(), kind, request)
+        return event
+
+    async def _exchange(
+        self, link: _Link, kind: RequestKind, request: dict[str, Any]
+    ) -> RequestDone | RequestFailed:
+        """One request on `link`: its outcome event."""
         loop = asyncio.get_running_loop()
         request_id = link.session.request(kind, self._core.clock(), **request)
         future: asyncio.Future[RequestDone | RequestFailed] = loop.create_future()
@@ -519,6 +557,7 @@ class AsyncDevice(DeviceBase):
                 return
             try:
                 await link.transport.send(data)
+                link.bytes_out += len(data)
             except OSError as exc:
                 session = link.session
                 error = send_error(self._core.where, exc, bytes_received=link.bytes_in)
