@@ -414,6 +414,84 @@ def test_async_retries_a_query_but_not_a_written_set(version: str) -> None:
     assert len(sets) == 1, f"the device got {len(sets)} set requests"
 
 
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+def test_sync_retries_a_query_but_not_a_written_set(version: str) -> None:
+    """The same for `Device`."""
+    seen: list[int] = []
+    case = _reset_on_second_request(seen)
+    with loop_thread() as thread, servers(thread, [case], version, "tcp") as started:
+        server = started[case.name]
+        device = Device(**_options(server, version, "sync"))
+        try:
+            assert device.status() == HONEST_DPS
+            assert device.status() == HONEST_DPS  # reset on connection 1, retried on 2
+            seen.clear()
+            thread.call(server.reset_all())
+            assert device.status() == HONEST_DPS  # stale: retried on connection 3
+            failed = _timed(lambda: device.set_status({"1": "on"}))
+        finally:
+            device.close()
+    assert isinstance(failed.error, NetworkError), failed
+    sets = [cmd for cmd in seen if cmd in (Command.CONTROL, Command.CONTROL_NEW)]
+    assert len(sets) == 1, f"the device got {len(sets)} set requests"
+
+
+# -- an answer behind a burst of pushes, on a busy loop ---------------------------------------
+
+BURST = 1000  # pushes ahead of the answer: about 30 slices of 4 KiB for the reader
+BUSY_TURN = 0.02  # seconds of other work in every turn of the client's loop
+
+
+async def _burst_then_answer(conn: Conn) -> None:
+    """One request answered honestly; the next answered behind `BURST` pushes, in one write."""
+    answered = 0
+    if not await conn.handshake():
+        return
+    while (request := await conn.next_request()) is not None:
+        pushes = b"".join(conn.push({"4": n}) for n in range(BURST)) if answered else b""
+        answered += 1
+        if not await conn.send(pushes + conn.status_answer(request)):
+            return
+
+
+@pytest.mark.parametrize("transport", ["tcp", "loopback"])
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+def test_an_answer_behind_a_burst_is_not_timed_out_while_decoding(
+    version: str, transport: str
+) -> None:
+    """The device sends pushes and the answer in time, but the client's loop is so busy
+    that decoding them (a slice per turn) takes longer than the timeout: the answer that
+    had arrived counts (docs/reliability.md, client scenario 14)."""
+    case = Case("burst_then_answer", _burst_then_answer, expect="ok")
+
+    async def busy() -> None:
+        while True:
+            end = time.monotonic() + BUSY_TURN
+            while time.monotonic() < end:  # other devices' work, in every turn
+                pass
+            await asyncio.sleep(0)
+
+    async def main() -> tuple[Call, float]:
+        with servers(thread, [case], version, transport) as started:
+            device = AsyncDevice(**_options(started[case.name], version, "async"))
+            try:
+                assert await device.status() == HONEST_DPS
+                hog = asyncio.get_running_loop().create_task(busy())
+                try:
+                    call = await _atimed(device.status)
+                finally:
+                    hog.cancel()
+            finally:
+                await device.aclose()
+        return call, device._core.timeout
+
+    with loop_thread() as thread:
+        call, timeout = run(main, virtual=False)
+    assert call.elapsed > timeout, "the loop was not busy enough to test anything"
+    assert call.error is None, f"{call.error!r} after {call.elapsed:.2f} s"
+    assert call.value == HONEST_DPS
+
+
 # -- memory under floods --------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ from ._core import (
     DEFAULT_TIMEOUT,
     DeviceBase,
     outcome,
+    stale,
 )
 from ._lograte import warn_rate_limited
 from ._neterrors import connect_error, lost_error, send_error
@@ -66,10 +67,6 @@ EVENT_QUEUE_SIZE = 1000
 # timers firing in the same millisecond stall the event loop; bench/scale.py).
 HEARTBEAT_SPREAD = 0.1
 _CLOSED = "the device was closed: create a new AsyncDevice"
-# Requests a device may get twice without harm: a stale connection's retry resends them.
-_RETRY_SAFE = frozenset(
-    {RequestKind.STATUS, RequestKind.DEVICE22_STATUS, RequestKind.HEARTBEAT, RequestKind.REFRESH}
-)
 _STREAM_FULL = "event stream full: dropped the oldest event (read events faster)"
 
 
@@ -90,6 +87,8 @@ class _Link:
     ready: bool = False
     probe: int | None = None
     over: bool = False
+    feeding: bool = False  # the reader is working through a read, a slice per turn
+    overdue: bool = False  # a deadline passed meanwhile: judged once that read is done
     bytes_in: int = 0
     bytes_out: int = 0  # written without error (the transport took them)
     error: TuyaError | None = None
@@ -104,27 +103,6 @@ class _Link:
         reader = self.reader
         if reader is not None and not reader.done() and reader is not asyncio.current_task():
             reader.cancel()
-
-
-def _stale(
-    link: _Link,
-    event: RequestDone | RequestFailed,
-    kind: RequestKind,
-    bytes_in: int,
-    bytes_out: int,
-) -> bool:
-    """The request met a connection the device had already dropped (a reset racing the
-    call): it failed with the connection, not by a timeout, before a byte of its answer
-    arrived; and it is safe to send again: a query (the device may have seen it, no matter),
-    or anything else (set_status) that never left (nothing was written since it was made:
-    `bytes_in` and `bytes_out` are the link's counts when the call began)."""
-    return (
-        isinstance(event, RequestFailed)
-        and isinstance(event.error, NetworkError)
-        and not isinstance(event.error, Timeout)
-        and link.bytes_in == bytes_in
-        and (kind in _RETRY_SAFE or link.bytes_out == bytes_out)
-    )
 
 
 def _cancelling() -> bool:
@@ -339,7 +317,8 @@ class AsyncDevice(DeviceBase):
             return await self._exchange(await self._connection(), kind, request)
         bytes_in, bytes_out = link.bytes_in, link.bytes_out
         event = await self._exchange(link, kind, request)
-        if _stale(link, event, kind, bytes_in, bytes_out):
+        received, written = link.bytes_in > bytes_in, link.bytes_out > bytes_out
+        if stale(event, kind, received=received, written=written):
             log.info("%s: connection had gone stale, reconnecting", self._core.where)
             event = await self._exchange(await self._connection(), kind, request)
         return event
@@ -486,21 +465,34 @@ class AsyncDevice(DeviceBase):
         return error
 
     async def _read(self, link: _Link) -> None:
+        """Feed the session what arrives. Deadlines are judged by arrival: one that passes
+        while a read is worked through (a burst of pushes ahead of an answer, on a busy
+        loop) waits for the rest of that read and for what else has arrived meanwhile
+        (one more read, without waiting), then counts (docs/reliability.md, client 14)."""
         session, receive = link.session, link.transport.receive
         take = functools.partial(self._take, link)
         while session.state is not State.CLOSED:
+            judge = link.overdue  # after this read: it holds what arrived by the deadline
             try:
-                data = await receive(None)
+                data = await receive(0.0 if judge else None)
+            except TimeoutError:  # overdue, and nothing more had arrived
+                data = None
             except OSError as exc:
                 error = lost_error(self._core.where, exc, bytes_received=link.bytes_in)
                 self._absorb(link, session.connection_lost(error))
                 return
-            if not data:
+            if data == b"":
                 error = lost_error(self._core.where, None, bytes_received=link.bytes_in)
                 self._absorb(link, session.connection_lost(error))
                 return
-            link.bytes_in += len(data)
-            await feed_in_turns(data, take)
+            if data:
+                link.bytes_in += len(data)
+                link.feeding = True
+                await feed_in_turns(data, take)
+                link.feeding = False
+            if judge:
+                link.overdue = False
+                self._on_deadline(link)
 
     async def _take(self, link: _Link, data: bytes) -> bool:
         """One slice of a read: into the session, then its timer and anything to send.
@@ -517,8 +509,8 @@ class AsyncDevice(DeviceBase):
         does not cost a timer each."""
         session = link.session
         deadline = session.next_deadline()
-        if deadline is None or session.state is State.CLOSED:
-            return
+        if deadline is None or session.state is State.CLOSED or link.overdue:
+            return  # (overdue: the reader judges it when its read is done)
         if session.state is State.READY and not session.busy:
             deadline += link.heartbeat_delay  # the next deadline is a heartbeat
         armed = link.timer_deadline
@@ -540,6 +532,9 @@ class AsyncDevice(DeviceBase):
         session, now = link.session, self._core.clock()
         deadline = session.next_deadline()
         if session.state is State.CLOSED or deadline is None:
+            return
+        if now >= deadline and link.feeding:
+            link.overdue = True  # bytes that arrived in time first: `_read` calls again
             return
         if now >= deadline:
             self._absorb(link, session.handle_timeout(now))
