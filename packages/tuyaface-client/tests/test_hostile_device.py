@@ -461,6 +461,34 @@ def test_sync_retries_a_query_but_not_a_written_set(version: str) -> None:
     assert len(sets) == 1, f"the device got {len(sets)} set requests"
 
 
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+def test_a_call_joining_a_failing_attempt_tries_once_itself(version: str) -> None:
+    """A call made while the background connection attempt is under way (here: to a
+    device still silent) does not fail with that attempt's outcome if the device behaves
+    meanwhile: it gets one attempt of its own."""
+    silence = CASE_NAMES["silence"]
+
+    async def main() -> Call:
+        with servers(thread, [silence], version, "tcp") as started:
+            server = started[silence.name]
+            device = AsyncDevice(**_options(server, version, "async", HONEST_TIMEOUT))
+            try:
+                device.start()
+                while server.connections == 0:  # the attempt is under way
+                    await asyncio.sleep(0.01)
+                call = asyncio.get_running_loop().create_task(_atimed(device.status))
+                await asyncio.sleep(0.05)  # the call waits for that attempt
+                await thread.acall(server.behave())  # which is reset now
+                return await call
+            finally:
+                await device.aclose()
+
+    with loop_thread() as thread:
+        call = run(main, virtual=False)
+    assert call.error is None, f"{call.error!r}"
+    assert call.value == HONEST_DPS
+
+
 # -- an answer behind a burst of pushes, on a busy loop ---------------------------------------
 
 BURST = 1000  # pushes ahead of the answer: about 30 slices of 4 KiB for the reader

@@ -358,7 +358,10 @@ class AsyncDevice(DeviceBase):
         self._watchdog = loop.call_later(self._core.timeout, self._watch) if waiting else None
 
     async def _connection(self) -> _Link:
-        """The ready connection, waiting for the current (or a new) attempt."""
+        """The ready connection, waiting for the current (or a new) attempt. An attempt
+        already under way when we came fails for reasons older than this call (a device
+        that behaves again since): then one attempt of our own."""
+        joined = self._attempt is not None
         for _ in range(3):  # a link can drop between being ready and our turn to run
             if self._closed:
                 raise LocalProtocolError(_CLOSED)
@@ -376,6 +379,9 @@ class AsyncDevice(DeviceBase):
             if not finished:
                 where = self._core.where
                 raise Timeout(f"could not connect to {where} within {bound:g} s")
+            if joined and attempt.exception() is not None:
+                joined = False
+                continue
             link = attempt.result()
             if link.session.state is State.READY:
                 return link
