@@ -363,13 +363,16 @@ class HostileDevice:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._server.wait_closed(), 5.0)
 
-    async def behave(self) -> None:
-        """From now on: honest. Hostile connections are reset (a device reboot)."""
+    async def behave(self) -> int:
+        """From now on: honest. Hostile connections are reset (a device reboot): how many."""
         self.honest = True
+        reset = 0
         for conn, task in list(self._hostile.items()):
             if not conn.honest:
                 conn.abort()
                 task.cancel()
+                reset += 1
+        return reset
 
     async def reset_all(self) -> None:
         """Reset every connection, honest ones too (a device reboot between two calls)."""

@@ -194,10 +194,15 @@ async def _async_case(thread: LoopThread, server: HostileDevice, version: str) -
     device = AsyncDevice(**_options(server, version, "async", hostile_timeout(server.case)))
     try:
         hostile = await _atimed(getattr(device, server.case.call))
-        await thread.acall(server.behave())
+        reset = await thread.acall(server.behave())
         # AsyncDevice notices a dropped connection in the background (a status racing the
-        # reset is retried once, test_async_call_racing_a_reset): give it that moment.
+        # reset is retried once, test_async_call_racing_a_reset): give it that moment, and
+        # after a flood the time to work through what arrived before the reset (a real
+        # device takes longer to reboot).
         await asyncio.sleep(SETTLE)
+        deadline = time.monotonic() + HONEST_TIMEOUT
+        while reset and device.connected and time.monotonic() < deadline:
+            await asyncio.sleep(SETTLE)
         _be_patient(device)
         honest = await _atimed(device.status)
     finally:
