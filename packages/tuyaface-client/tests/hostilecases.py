@@ -1,6 +1,6 @@
 """The misbehaviours a `HostileDevice` plays (see hostilekit.py), one `Case` each.
 
-Written from PROTOCOL.md: frame layouts (sections 3-5), the key exchange (8), seqnos (9.1).
+Written from docs/protocol.md: frame layouts (sections 3-5), the key exchange (8), seqnos (9.1).
 Each script sees one connection; `CASES` lists them all, by name.
 """
 

@@ -1,7 +1,7 @@
 """Kit for the hostile suites: a device that misbehaves on purpose, and the runners.
 
 A `HostileDevice` listens on 127.0.0.1 (TCP, port 0) or on the loopback transport and
-plays one `Case` (a script, written from PROTOCOL.md with the codec's public API) on every
+plays one `Case` (a script, written from docs/protocol.md with the codec's public API) on every
 connection until `behave()` is called: then it drops the hostile connections and serves
 honestly (status answers `HONEST_DPS`), so a test can check that the client recovers.
 Scripts that end in `serve_honestly()` keep their connection: a stale answer they sent
@@ -56,7 +56,7 @@ __all__ = [
 T = TypeVar("T")
 ALL = VERSIONS
 HANDSHAKE = ("3.4", "3.5")  # the session key negotiation exists on these only
-ECHOING = ("3.1", "3.2", "3.3")  # replies echo the request's seqno (PROTOCOL.md 9.1)
+ECHOING = ("3.1", "3.2", "3.3")  # replies echo the request's seqno (docs/protocol.md 9.1)
 HONEST_DPS: dict[str, Any] = {"1": "honest", "2": 7, "3": True}
 STALE_DPS: dict[str, Any] = {"1": "stale", "2": 0, "3": False}
 SLACK = 4.0  # seconds a call may take past its timeout (a loaded machine; hangs hold 10 s)

@@ -334,8 +334,8 @@ def test_async_reader_yields_while_data_is_queued() -> None:
     """A reader draining a full queue lets the loop run between reads (issue 10): a
     writer in another thread must not be able to hold the reader's loop."""
     client, server = loopback_pair()
-    for index in range(200):
-        server.send(bytes([index]))
+    for index in range(1000):
+        server.send(bytes([index % 256]))
     server.close()
 
     async def main() -> tuple[int, int]:
@@ -357,5 +357,5 @@ def test_async_reader_yields_while_data_is_queued() -> None:
         return reads, ticks - start
 
     reads, ticks = asyncio.run(main())
-    assert reads == 200
-    assert ticks >= reads  # at least one turn of the loop per read
+    assert reads == 1000
+    assert ticks >= reads // 64 - 1  # the loop ran at least once per 64 reads
