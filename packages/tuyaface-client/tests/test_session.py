@@ -4,6 +4,7 @@ in memory, with the device's answers written by hand."""
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tuyaface.events import (
     RequestFailed,
     SessionClosed,
     StatusPush,
+    UnreadableFrame,
 )
 from tuyaface.session import Role, Session, State
 from tuyaface_codec import (
@@ -250,3 +252,27 @@ def test_heartbeats_go_out_when_idle_and_a_missing_answer_ends_the_session() -> 
     events = pair.client.handle_timeout(pair.now)
     closed = [e for e in events if isinstance(e, SessionClosed)]
     assert closed and isinstance(closed[0].error, Timeout)
+
+
+def test_a_device_keeps_little_of_each_bad_frame() -> None:
+    """Each client frame that fails its checks becomes an `UnreadableFrame` event; the
+    event keeps the error's message, not the frame's bytes (a hostile client sending big
+    bad frames must not grow the device's memory by their size, issue 10)."""
+    protocol = get_protocol("3.3")
+    device = Session(protocol, KEY, DEV_ID, role=Role.DEVICE)
+    device.start(0.0)
+    body = protocol.build_payload(RequestKind.STATUS, dev_id=DEV_ID, t=1) * 150  # ~15 KiB
+    frame = protocol.encode_frame(Frame(1, Command.DP_QUERY, body), key=KEY, iv=None)
+    bad = frame[:-5] + bytes([frame[-5] ^ 0xFF]) + frame[-4:]  # a wrong CRC
+    count = 64
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        reads = (bytes(bytearray(bad)) for _ in range(count))  # each read a new buffer
+        events = [event for read in reads for event in device.receive_data(read, 0.0)]
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(events) == count
+    assert all(isinstance(event, UnreadableFrame) for event in events)
+    assert kept - before < count * 2048, f"{(kept - before) / count:.0f} bytes per bad frame"

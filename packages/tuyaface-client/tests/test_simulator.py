@@ -12,7 +12,7 @@ from tuyaface import SimulatedDevice
 from tuyaface._simreplies import reports_for
 from tuyaface.events import RequestDone, StatusPush
 from tuyaface.session import Session, State
-from tuyaface_codec import Command, FrameDecoder, NetworkError, RequestKind, get_protocol
+from tuyaface_codec import Command, Frame, FrameDecoder, NetworkError, RequestKind, get_protocol
 from tuyaface_transport import (
     Transport,
     TransportConnectError,
@@ -88,6 +88,26 @@ def test_33_wrong_key_is_answered_under_the_real_key() -> None:
         (answer,) = FrameDecoder(protocol, key=KEY, from_device=True).feed(read_all(wire))
         assert (answer.seqno, answer.cmd, answer.retcode) == (1, Command.DP_QUERY, 1)
         assert answer.payload == b"data format error"
+
+
+def test_33_a_wrong_key_frame_is_answered_with_its_own_header() -> None:
+    """A good request and a wrong-key one in one read: the error answer echoes the bad
+    frame's own seqno and cmd (not those of the first frame of the read)."""
+    protocol = get_protocol("3.3")
+
+    def request(seqno: int, kind: RequestKind, key: str, **options: object) -> bytes:
+        payload = protocol.build_payload(kind, dev_id=DEV_ID, t=1, **options)  # type: ignore[arg-type]
+        frame = Frame(seqno, protocol.command_for(kind), payload)
+        return protocol.encode_frame(frame, key=key, iv=None)
+
+    good = request(5, RequestKind.STATUS, KEY)
+    bad = request(9, RequestKind.SET, WRONG_KEY, dps={"1": True})
+    with simulator("3.3") as sim, raw_connect(sim) as wire:
+        wire.send(good + bad)
+        answers = FrameDecoder(protocol, key=KEY, from_device=True).feed(read_all(wire))
+        assert [(a.seqno, a.retcode) for a in answers] == [(5, 0), (9, 1)]
+        assert answers[1].cmd == Command.CONTROL
+        assert answers[1].payload == b"data format error"
 
 
 @pytest.mark.parametrize("version", ["3.4", "3.5"])

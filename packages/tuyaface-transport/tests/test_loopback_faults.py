@@ -328,3 +328,34 @@ async def test_server_loop_in_another_thread(loopback_listener: LoopbackListener
         loop.call_soon_threadsafe(loop.stop)
         await asyncio.to_thread(thread.join, 5)
         loop.close()
+
+
+def test_async_reader_yields_while_data_is_queued() -> None:
+    """A reader draining a full queue lets the loop run between reads (issue 10): a
+    writer in another thread must not be able to hold the reader's loop."""
+    client, server = loopback_pair()
+    for index in range(1000):
+        server.send(bytes([index % 256]))
+    server.close()
+
+    async def main() -> tuple[int, int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticking = asyncio.get_running_loop().create_task(ticker())
+        await asyncio.sleep(0)  # the ticker is running
+        start, reads = ticks, 0
+        reader = client.as_async()
+        while await reader.receive(1.0):
+            reads += 1
+        ticking.cancel()
+        return reads, ticks - start
+
+    reads, ticks = asyncio.run(main())
+    assert reads == 1000
+    assert ticks >= reads // 64 - 1  # the loop ran at least once per 64 reads

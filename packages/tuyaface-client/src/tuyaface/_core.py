@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import pluggy
 
-from tuyaface_codec import InvalidArgument, Protocol
+from tuyaface_codec import (
+    InvalidArgument,
+    NetworkError,
+    Protocol,
+    RequestKind,
+    Timeout,
+)
 from tuyaface_codec.keys import KeyLike
 
 from ._args import (
@@ -111,6 +117,29 @@ def outcome(event: RequestDone | RequestFailed) -> dict[str, Any]:
     if isinstance(event, RequestFailed):
         raise event.error
     return dict(event.dps or {})
+
+
+# Requests a device may get twice without harm: a stale connection's retry resends them.
+RETRY_SAFE = frozenset(
+    {RequestKind.STATUS, RequestKind.DEVICE22_STATUS, RequestKind.HEARTBEAT, RequestKind.REFRESH}
+)
+
+
+def stale(
+    event: RequestDone | RequestFailed, kind: RequestKind, *, received: bool, written: bool
+) -> bool:
+    """Whether a request on a reused connection met one the device had already dropped
+    (a reset racing the call) and may go once more on a new one: it failed with the
+    connection, not by a timeout, with nothing `received` since the call began; and it is
+    safe to send again: a query, or anything else (set_status) not `written` since the
+    call began (the device may have acted on it: never twice)."""
+    return (
+        isinstance(event, RequestFailed)
+        and isinstance(event.error, NetworkError)
+        and not isinstance(event.error, Timeout)
+        and not received
+        and (kind in RETRY_SAFE or not written)
+    )
 
 
 class DeviceBase:

@@ -35,6 +35,7 @@ from ._core import (
     DEFAULT_TIMEOUT,
     DeviceBase,
     outcome,
+    stale,
 )
 from ._lograte import warn_rate_limited
 from ._neterrors import connect_error, lost_error, send_error
@@ -86,10 +87,12 @@ class _Link:
     flushing: asyncio.Task[None] | None = None  # a heartbeat being sent
     heartbeat_delay: float = 0.0  # this connection's share of HEARTBEAT_SPREAD
     ready: bool = False
-    feeding: bool = True  # the reader holds received bytes not yet fed to the session
     probe: int | None = None
     over: bool = False
+    feeding: bool = False  # the reader is working through a read, a slice per turn
+    overdue: bool = False  # a deadline passed meanwhile: judged once that read is done
     bytes_in: int = 0
+    bytes_out: int = 0  # written without error (the transport took them)
     error: TuyaError | None = None
 
     def flushed(self, task: asyncio.Task[None]) -> None:
@@ -309,10 +312,23 @@ class AsyncDevice(DeviceBase):
         return outcome(await self._request(kind, **request))
 
     async def _request(self, kind: RequestKind, **request: Any) -> RequestDone | RequestFailed:
-        """Send a request on the connection (opened if needed); its outcome event."""
+        """Send a request on the connection (opened if needed); its outcome event. On a
+        connection that had gone stale (`_stale`), once more on a new one."""
         link = self._link if self.connected else None
         if link is None:
-            link = await self._connection()
+            return await self._exchange(await self._connection(), kind, request)
+        bytes_in, bytes_out = link.bytes_in, link.bytes_out
+        event = await self._exchange(link, kind, request)
+        received, written = link.bytes_in > bytes_in, link.bytes_out > bytes_out
+        if stale(event, kind, received=received, written=written):
+            log.info("%s: connection had gone stale, reconnecting", self._core.where)
+            event = await self._exchange(await self._connection(), kind, request)
+        return event
+
+    async def _exchange(
+        self, link: _Link, kind: RequestKind, request: dict[str, Any]
+    ) -> RequestDone | RequestFailed:
+        """One request on `link`: its outcome event."""
         loop = asyncio.get_running_loop()
         request_id = link.session.request(kind, self._core.clock(), **request)
         future: asyncio.Future[RequestDone | RequestFailed] = loop.create_future()
@@ -344,7 +360,10 @@ class AsyncDevice(DeviceBase):
         self._watchdog = loop.call_later(self._core.timeout, self._watch) if waiting else None
 
     async def _connection(self) -> _Link:
-        """The ready connection, waiting for the current (or a new) attempt."""
+        """The ready connection, waiting for the current (or a new) attempt. An attempt
+        already under way when we came fails for reasons older than this call (a device
+        that behaves again since): then one attempt of our own."""
+        joined = self._attempt is not None
         for _ in range(3):  # a link can drop between being ready and our turn to run
             if self._closed:
                 raise LocalProtocolError(_CLOSED)
@@ -362,6 +381,9 @@ class AsyncDevice(DeviceBase):
             if not finished:
                 where = self._core.where
                 raise Timeout(f"could not connect to {where} within {bound:g} s")
+            if joined and attempt.exception() is not None:
+                joined = False
+                continue
             link = attempt.result()
             if link.session.state is State.READY:
                 return link
@@ -453,26 +475,37 @@ class AsyncDevice(DeviceBase):
         return error
 
     async def _read(self, link: _Link) -> None:
+        """Feed the session what arrives. Deadlines are judged by arrival: one that passes
+        while a read is worked through (a burst of pushes ahead of an answer, on a busy
+        loop) waits for the rest of that read and for what else has arrived meanwhile
+        (one more read, without waiting), then counts (docs/reliability.md, client 14)."""
         session, receive = link.session, link.transport.receive
         take = functools.partial(self._take, link)
         on_data = getattr(link.transport, "on_data", None)  # an optional transport feature
         if on_data is not None:
             on_data(functools.partial(self._take_now, link))
         while session.state is not State.CLOSED:
-            link.feeding = False
+            judge = link.overdue  # after this read: it holds what arrived by the deadline
             try:
-                data = await receive(None)
+                data = await receive(0.0 if judge else None)
+            except TimeoutError:  # overdue, and nothing more had arrived
+                data = None
             except OSError as exc:
                 error = lost_error(self._core.where, exc, bytes_received=link.bytes_in)
                 self._absorb(link, session.connection_lost(error))
                 return
-            if not data:
+            if data == b"":
                 error = lost_error(self._core.where, None, bytes_received=link.bytes_in)
                 self._absorb(link, session.connection_lost(error))
                 return
-            link.feeding = True
-            link.bytes_in += len(data)
-            await feed_in_turns(data, take)
+            if data:
+                link.bytes_in += len(data)
+                link.feeding = True
+                await feed_in_turns(data, take)
+                link.feeding = False
+            if judge:
+                link.overdue = False
+                self._on_deadline(link)
 
     def _take_now(self, link: _Link, data: bytes) -> bool:
         """A chunk handed over in the transport's callback (`on_data`): into the session
@@ -503,8 +536,8 @@ class AsyncDevice(DeviceBase):
         does not cost a timer each."""
         session = link.session
         deadline = session.next_deadline()
-        if deadline is None or session.state is State.CLOSED:
-            return
+        if deadline is None or session.state is State.CLOSED or link.overdue:
+            return  # (overdue: the reader judges it when its read is done)
         if session.state is State.READY and not session.busy:
             deadline += link.heartbeat_delay  # the next deadline is a heartbeat
         armed = link.timer_deadline
@@ -527,6 +560,9 @@ class AsyncDevice(DeviceBase):
         deadline = session.next_deadline()
         if session.state is State.CLOSED or deadline is None:
             return
+        if now >= deadline and link.feeding:
+            link.overdue = True  # bytes that arrived in time first: `_read` calls again
+            return
         if now >= deadline:
             self._absorb(link, session.handle_timeout(now))
             if not link.over:  # a heartbeat to send
@@ -547,6 +583,7 @@ class AsyncDevice(DeviceBase):
                 return
             try:
                 await link.transport.send(data)
+                link.bytes_out += len(data)
             except OSError as exc:
                 session = link.session
                 error = send_error(self._core.where, exc, bytes_received=link.bytes_in)

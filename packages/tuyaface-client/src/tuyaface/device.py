@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from tuyaface_codec import LocalProtocolError, NetworkError, RequestKind, Timeout, TuyaError
+from tuyaface_codec import LocalProtocolError, NetworkError, RequestKind, TuyaError
 from tuyaface_transport import Closing
 
 from ._args import check_dp_ids, check_dps, check_seconds
-from ._core import DeviceBase, outcome
+from ._core import DeviceBase, outcome, stale
 from ._neterrors import connect_error, lost_error, send_error
 from ._turns import Turns
 from ._types import DpsInput
@@ -39,7 +39,7 @@ class _Link:
     session: Session
     requests: int = 0
     bytes_in: int = 0
-    bytes_in_at_send: int = 0
+    bytes_out: int = 0  # written without error
     error: TuyaError | None = None
 
 
@@ -125,8 +125,10 @@ class Device(DeviceBase, Closing):
         """Send a request in our turn (connecting if needed); its outcome event."""
         with self._turns.turn(self._core.timeout, self._core.where):
             link = self._connected()
+            reused, bytes_in, bytes_out = link.requests > 0, link.bytes_in, link.bytes_out
             event = self._exchange(link, kind, request)
-            if self._stale(link, event):
+            received, written = link.bytes_in > bytes_in, link.bytes_out > bytes_out
+            if reused and stale(event, kind, received=received, written=written):
                 log.info("%s: connection had gone stale, reconnecting", self._core.where)
                 event = self._exchange(self._connected(), kind, request)
             return event
@@ -134,7 +136,6 @@ class Device(DeviceBase, Closing):
     def _exchange(
         self, link: _Link, kind: RequestKind, request: dict[str, Any]
     ) -> RequestDone | RequestFailed:
-        link.bytes_in_at_send = link.bytes_in
         request_id = link.session.request(kind, self._core.clock(), **request)
         link.requests += 1
         self._handle(link, link.session.take_events())
@@ -144,18 +145,6 @@ class Device(DeviceBase, Closing):
         if event is None:  # pragma: no cover - the session always answers a request
             raise LocalProtocolError("request ended without an outcome")
         return event
-
-    @staticmethod
-    def _stale(link: _Link, event: RequestDone | RequestFailed) -> bool:
-        """The request met a connection the device had already dropped (idle close): it
-        was reused, and it ended with nothing received after our request went out."""
-        return (
-            isinstance(event, RequestFailed)
-            and isinstance(event.error, NetworkError)
-            and not isinstance(event.error, Timeout)
-            and link.requests > 1
-            and link.bytes_in == link.bytes_in_at_send
-        )
 
     # -- the connection ---------------------------------------------------------------
 
@@ -226,6 +215,7 @@ class Device(DeviceBase, Closing):
             return
         try:
             link.transport.send(data)
+            link.bytes_out += len(data)
         except OSError as exc:
             error = send_error(self._core.where, exc, bytes_received=link.bytes_in)
             self._handle(link, link.session.connection_lost(error))

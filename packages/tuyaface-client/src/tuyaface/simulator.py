@@ -28,7 +28,6 @@ import pluggy
 
 from tuyaface_codec import (
     ArgumentTypeError,
-    CodecError,
     Command,
     DecryptError,
     Frame,
@@ -409,7 +408,7 @@ class SimulatedDevice:
                 else:  # nothing to wait for: answer now, without a hop through the queue
                     self._answer(session, event.frame)
             elif isinstance(event, UnreadableFrame):
-                self._unreadable(session, event.error, data)
+                self._unreadable(session, event.error)
             elif isinstance(event, SessionClosed):
                 log.debug("%s: session ended: %s", self.dev_id, event.error)
 
@@ -486,13 +485,15 @@ class SimulatedDevice:
         if dps:
             session.push(self._reports.push(self.dev_id, dps, self._t()))
 
-    def _unreadable(self, session: Session, error: TuyaError, data: bytes) -> None:
+    def _unreadable(self, session: Session, error: TuyaError) -> None:
         """3.2 / 3.3 under a wrong key: the frame passed its CRC but does not decrypt.
-        Real devices still answer, encrypted with their own key. Frames that fail an
-        HMAC, a GCM tag or a 3.1 signature are dropped silently, as real devices do."""
+        Real devices still answer, encrypted with their own key, by the frame's seqno and
+        cmd (the error names them). Frames that fail an HMAC, a GCM tag or a 3.1
+        signature are dropped silently, as real devices do."""
         if not isinstance(error, DecryptError) or session.state is not State.READY:
             return
-        seqno, cmd = _peek_header(self.protocol, self.local_key, data)
+        seqno = error.seqno or 0
+        cmd = Command.DP_QUERY if error.cmd is None else error.cmd
         session.reply(Frame(seqno=seqno, cmd=cmd), DATA_FORMAT_ERROR, retcode=1)
 
 
@@ -506,24 +507,6 @@ _HANDLERS: dict[int, str] = {
     Command.UPDATEDPS: "_on_refresh",
     Command.LAN_EXT_STREAM: "_on_ext_stream",
 }
-
-
-def _peek_header(protocol: Protocol, key: bytes, data: bytes) -> tuple[int, int]:
-    """(seqno, cmd) of the first whole frame in `data` (layout checks only), else a
-    plausible (0, DP_QUERY) when the frame arrived in pieces."""
-    layout = protocol.layout
-    start = data.find(layout.prefix)
-    if start >= 0 and len(data) - start >= layout.header_size:
-        try:
-            size = layout.frame_size(data[start : start + layout.header_size], len(data))
-            raw = layout.decode(
-                data[start : start + size], key=key, from_device=False, crypto=protocol.backend()
-            )
-        except CodecError:
-            pass
-        else:
-            return raw.seqno, raw.cmd
-    return 0, Command.DP_QUERY
 
 
 async def _reset(transport: AsyncTransport) -> None:

@@ -90,12 +90,13 @@ class FrameDecoder:
         """`feed` that does not raise: (the frames completed before the first one that
         failed its checks, that failure or None). Handle the frames first, then the error:
         the outcome is then the same however the bytes were split. Call again (with b"")
-        after an error for the frames that follow the bad one."""
+        after an error for the frames that follow the bad one. The error comes without its
+        traceback, which would keep the read and the bad frame's bytes alive."""
         try:
             frames = self.feed(data, limit=limit)
         except CodecError as exc:
             frames, self._ready = self._ready, []
-            return frames, exc
+            return frames, exc.with_traceback(None)
         return frames, None
 
     def _next_frame_size(self, frames: list[Frame]) -> int | None:

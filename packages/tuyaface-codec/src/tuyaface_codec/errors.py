@@ -42,7 +42,16 @@ class IntegrityError(CodecError):
 
 
 class DecryptError(CodecError):
-    """Ciphertext that does not decrypt or unpad: usually a wrong local key or version."""
+    """Ciphertext that does not decrypt or unpad: usually a wrong local key or version.
+
+    Raised while decoding a frame, it names that frame's `seqno` and `cmd` (its integrity
+    check passed, so they can be trusted): a device answers such a frame by them.
+    """
+
+    def __init__(self, message: str, *, seqno: int | None = None, cmd: int | None = None):
+        super().__init__(message)
+        self.seqno = seqno
+        self.cmd = cmd
 
 
 class PayloadError(CodecError):

@@ -11,7 +11,7 @@ from ._layout import FrameLayout
 from ._padding import pad
 from .crypto.backend import CryptoBackend
 from .crypto.select import default_backend
-from .errors import LocalProtocolError
+from .errors import DecryptError, LocalProtocolError
 from .frame import ZERO_HEADER_EXTRA, Frame
 from .handshake import SessionKeyRule
 from .keys import KeyLike, as_key, require_key
@@ -98,7 +98,10 @@ class Protocol:
         """Exactly one whole frame: integrity checked first, then decrypted."""
         raw_key, crypto = as_key(key), self.backend()
         raw = self.layout.decode(bytes(data), key=raw_key, from_device=from_device, crypto=crypto)
-        extra, body = self.cipher.open(raw.payload, key=raw_key, crypto=crypto)
+        try:
+            extra, body = self.cipher.open(raw.payload, key=raw_key, crypto=crypto)
+        except DecryptError as exc:
+            raise DecryptError(str(exc), seqno=raw.seqno, cmd=raw.cmd) from None
         return Frame(raw.seqno, raw.cmd, body, raw.retcode, extra or ZERO_HEADER_EXTRA)
 
     def session_key(self, local_key: KeyLike, local_nonce: bytes, remote_nonce: bytes) -> bytes:

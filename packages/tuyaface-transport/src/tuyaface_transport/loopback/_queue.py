@@ -17,7 +17,10 @@ from typing import Generic, Literal, TypeVar
 
 from ..errors import TransportClosedError, TransportResetError, TransportTimeout
 
-__all__ = ["End", "TimedQueue"]
+__all__ = ["YIELD_EVERY", "End", "TimedQueue"]
+
+# An async reader lets its loop run at least once per this many reads.
+YIELD_EVERY = 64
 
 T = TypeVar("T")
 End = Literal["eof", "reset"]
@@ -51,6 +54,7 @@ class TimedQueue(Generic[T]):
         self._end: End | None = None
         self._reader_closed = False
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._unyielded = 0  # async reads since the reader last let its loop run
 
     def _wake_all(self) -> None:
         self._ready.notify_all()
@@ -129,9 +133,18 @@ class TimedQueue(Generic[T]):
                 self._ready.wait(self._wait_time(now, ready_at, deadline))
 
     async def aget(self, timeout: float | None) -> T | None:
-        """The next item (None at end of stream), awaiting up to `timeout` seconds."""
+        """The next item (None at end of stream), awaiting up to `timeout` seconds.
+
+        A reader draining a full queue (a flood written by another thread) never waits:
+        every `YIELD_EVERY` items taken so it suspends once first, letting its loop run;
+        cancelled there, nothing is lost.
+        """
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else time.monotonic() + timeout
+        self._unyielded += 1
+        if self._unyielded >= YIELD_EVERY:
+            self._unyielded = 0
+            await asyncio.sleep(0)
         while True:
             with self._lock:
                 now = time.monotonic()
@@ -142,6 +155,7 @@ class TimedQueue(Generic[T]):
                 future: asyncio.Future[None] = loop.create_future()
                 self._waiters.append((loop, future))
             timer = loop.call_later(wait, _resolve, future) if wait is not None else None
+            self._unyielded = 0
             try:
                 await future
             finally:
