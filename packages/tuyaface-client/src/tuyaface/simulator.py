@@ -20,8 +20,7 @@ import time
 import typing
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pluggy
@@ -39,6 +38,7 @@ from tuyaface_codec import (
 )
 
 from ._args import check_port, check_seconds, check_text, check_version
+from ._running import Running
 from ._simreplies import (
     DATA_FORMAT_ERROR,
     DEVICE22_ANSWER,
@@ -538,7 +538,7 @@ class SimulatorServer:
         return self.server
 
 
-class SimulatorThread:
+class SimulatorThread(Running):
     """A simulator served from a background event loop, for blocking tests:
 
     with SimulatedDevice("dev1", KEY, version="3.3").serve_in_thread() as sim:
@@ -604,18 +604,6 @@ class SimulatorThread:
                 loop.call_soon_threadsafe(stop.set)
         if self._thread.is_alive():
             self._thread.join(_START_TIMEOUT)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _run(self) -> None:
         try:
