@@ -9,7 +9,7 @@ level, or `await load_plugins()`, so that this never happens on a running loop).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tuyaface_codec.errors import (
     ArgumentTypeError,
@@ -32,6 +32,7 @@ from tuyaface_codec.errors import (
     UnknownBackendError,
     UnknownProtocolError,
 )
+from tuyaface_transport._lazy import lazy_exports
 
 from ._dpcache import MAX_CACHED_DPS
 from .device import Device
@@ -49,47 +50,31 @@ if TYPE_CHECKING:
     from .simulator import SimulatedDevice, SimulatorServer, SimulatorThread
 
 # Loaded on first use, so `import tuyaface` loads only what Device needs: public name ->
-# (module, attribute; None for the module itself). AsyncDevice brings asyncio: lazy, the
-# import's CPU time -18% (26-30 ms; `load_plugins` loads it off the loop).
-_LAZY: dict[str, tuple[str, str | None]] = {
-    "AsyncDevice": (".async_device", "AsyncDevice"),
-    "EventStream": (".async_device", "EventStream"),
-    "Backoff": (".backoff", "Backoff"),  # AsyncDevice's (and random): import -2%, 2.0-2.3 ms
-    "aescipher": (".aescipher", None),
-    "const": (".const", None),
-    "helper": (".helper", None),
-    "set_state": ("._legacy", "set_state"),
-    "set_status": ("._legacy", "set_status"),
-    "status": ("._legacy", "status"),
-    "Announcer": (".announce", "Announcer"),
-    "DiscoveredDevice": (".discovery", "DiscoveredDevice"),
-    "Scanner": (".discovery", "Scanner"),
-    "ScanOptions": (".discovery", "ScanOptions"),
-    "discover": (".discovery", "discover"),
-    "discover_iter": (".discovery", "discover_iter"),
-    "SimulatedDevice": (".simulator", "SimulatedDevice"),
-    "SimulatorServer": (".simulator", "SimulatorServer"),
-    "SimulatorThread": (".simulator", "SimulatorThread"),
+# the module holding it (a name's own submodule: that module). AsyncDevice brings asyncio:
+# lazy, the import's CPU time -18% (26-30 ms; `load_plugins` loads it off the loop).
+_LAZY: dict[str, str] = {
+    "AsyncDevice": ".async_device",
+    "EventStream": ".async_device",
+    "Backoff": ".backoff",  # AsyncDevice's (and random): import -2%, 2.0-2.3 ms
+    "aescipher": ".aescipher",
+    "const": ".const",
+    "helper": ".helper",
+    "set_state": "._legacy",
+    "set_status": "._legacy",
+    "status": "._legacy",
+    "Announcer": ".announce",
+    "DiscoveredDevice": ".discovery",
+    "Scanner": ".discovery",
+    "ScanOptions": ".discovery",
+    "discover": ".discovery",
+    "discover_iter": ".discovery",
+    "SimulatedDevice": ".simulator",
+    "SimulatorServer": ".simulator",
+    "SimulatorThread": ".simulator",
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The lazily loaded public names (PEP 562)."""
-    try:
-        module_name, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'tuyaface' has no attribute {name!r}") from None
-    import importlib
-
-    module = importlib.import_module(module_name, __name__)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value  # found directly from now on
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 __version__ = "2.0.0"  # the release version: the build backend reads it from here
 

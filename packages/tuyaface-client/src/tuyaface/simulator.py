@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import os
 import threading
@@ -20,8 +21,7 @@ import time
 import typing
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pluggy
@@ -39,6 +39,7 @@ from tuyaface_codec import (
 )
 
 from ._args import check_port, check_seconds, check_text, check_version
+from ._running import Running
 from ._simreplies import (
     DATA_FORMAT_ERROR,
     DEVICE22_ANSWER,
@@ -294,9 +295,7 @@ class SimulatedDevice:
         self.dps.update(changed)
         return await self._push_all(self._reports.push(self.dev_id, changed, self._t()), wait)
 
-    async def _push_all(
-        self, payload: bytes, wait: float, *, cmd: int = Command.STATUS
-    ) -> bool:
+    async def _push_all(self, payload: bytes, wait: float, *, cmd: int = Command.STATUS) -> bool:
         """Send a frame to every ready client (waiting up to `wait` s for one); whether
         any got it."""
         await self._ready_client(wait)
@@ -443,22 +442,25 @@ class SimulatedDevice:
         session.reply(frame, self._reports.status(self.dev_id, self.dps))
 
     def _on_control(self, session: Session, frame: Frame) -> None:
-        if self._answered_error(session, frame):
+        dps = self._control_dps(session, frame)
+        if dps is None:
             return
-        try:
-            dps = request_dps(frame.payload)
-        except PayloadError:
-            session.reply(frame, DATA_FORMAT_ERROR, retcode=1)
-            return
-        if all(value is None for value in dps.values()):  # the device22 status query
-            report = {dp: self.dps[dp] for dp in dps if dp in self.dps}
-        else:
-            if self.behaviour is not None:
-                dps = self.behaviour.accept(self, dps)
-            self.dps.update(dps)
-            report = dps
+        behaviour = self.behaviour
+        accept = None if behaviour is None else functools.partial(behaviour.accept, self)
+        report = apply_control(self.dps, dps, accept)
         session.reply(frame)
         self._push(session, report)
+
+    def _control_dps(self, session: Session, frame: Frame) -> dict[str, Any] | None:
+        """A control's DPs; None once the error it gets is answered (the set error text,
+        or DATA_FORMAT_ERROR for a payload without DPs)."""
+        if self._answered_error(session, frame):
+            return None
+        try:
+            return request_dps(frame.payload)
+        except PayloadError:
+            session.reply(frame, DATA_FORMAT_ERROR, retcode=1)
+            return None
 
     def _on_heartbeat(self, session: Session, frame: Frame) -> None:
         session.reply(frame)
@@ -538,7 +540,22 @@ class SimulatorServer:
         return self.server
 
 
-class SimulatorThread:
+def apply_control(
+    state: dict[str, Any],
+    dps: dict[str, Any],
+    accept: Callable[[dict[str, Any]], dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """Apply a control to `state` (what `accept` takes of it, if given); the DPs to push.
+    A control of nulls only is the device22 status query: it reads and changes nothing."""
+    if all(value is None for value in dps.values()):
+        return {dp: state[dp] for dp in dps if dp in state}
+    if accept is not None:
+        dps = accept(dps)
+    state.update(dps)
+    return dps
+
+
+class SimulatorThread(Running):
     """A simulator served from a background event loop, for blocking tests:
 
     with SimulatedDevice("dev1", KEY, version="3.3").serve_in_thread() as sim:
@@ -604,18 +621,6 @@ class SimulatorThread:
                 loop.call_soon_threadsafe(stop.set)
         if self._thread.is_alive():
             self._thread.join(_START_TIMEOUT)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _run(self) -> None:
         try:

@@ -6,9 +6,10 @@ with `connect`, `aconnect` and `start_server`. Nothing here knows about Tuya.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._closing import AsyncClosing, Closing
+from ._lazy import lazy_exports
 from .blocking import TcpTransport
 from .errors import (
     TransportClosedError,
@@ -50,19 +51,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The lazily loaded public names (PEP 562)."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'tuyaface_transport' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 __version__ = "2.0.0"  # the release version: the build backend reads it from here
 

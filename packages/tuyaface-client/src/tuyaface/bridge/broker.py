@@ -15,9 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Self
 
 from tuyaface_codec.errors import TuyaError
+
+from .._running import Running
 
 __all__ = ["LocalBroker", "broker_kind"]
 
@@ -57,7 +58,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class LocalBroker:
+class LocalBroker(Running):
     """`with LocalBroker() as broker:` a broker on 127.0.0.1:`broker.port`, persistent
     sessions kept across `restart()` (mosquitto's persistence file)."""
 
@@ -157,15 +158,11 @@ class LocalBroker:
                 saved.unlink()
         self.start()
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
-        traceback: TracebackType | None,
+        tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        super().__exit__(exc_type, exc, tb)
         self._folder.cleanup()

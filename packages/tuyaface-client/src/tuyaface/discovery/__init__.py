@@ -7,7 +7,9 @@ three and report each device once; `Scanner` does the same and keeps counts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tuyaface_transport._lazy import lazy_exports
 
 from ._options import BROADCAST_PORTS, LAN_BROADCAST, REPLY_PORT, ScanOptions
 
@@ -42,16 +44,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The lazily loaded public names (PEP 562)."""
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
-
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = [
     "BROADCAST_PORTS",

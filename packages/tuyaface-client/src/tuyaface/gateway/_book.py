@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -21,7 +21,7 @@ from ..events import (
     StatusPush,
 )
 
-__all__ = ["MAX_CHILDREN", "ChildBook", "ChildState", "ChildStatus"]
+__all__ = ["MAX_CHILDREN", "ChildBook", "ChildState", "ChildStatus", "ChildView"]
 
 log = logging.getLogger(__name__)
 
@@ -141,3 +141,37 @@ class ChildBook:
         child.state = ChildState(online, last_seen)
         if changed:
             routed.append((cid, ChildOnline(cid) if online else ChildOffline(cid)))
+
+
+class _Keeper(Protocol):
+    """A gateway driver: it keeps a `ChildBook`."""
+
+    @property
+    def _book(self) -> ChildBook: ...
+
+
+G = TypeVar("G", bound=_Keeper)
+
+
+class ChildView(Generic[G]):
+    """What `Child` and `AsyncChild` share: the `cid`, and what the gateway's book knows
+    of the child (no I/O)."""
+
+    def __init__(self, gateway: G, cid: str) -> None:
+        self._gateway = gateway
+        self.cid = cid
+
+    @property
+    def dps(self) -> dict[str, Any]:
+        """The child's last known DP values (a copy)."""
+        return self._gateway._book.dps(self.cid)
+
+    @property
+    def cached(self) -> bool:
+        """True while the last known values came from the gateway's memory, not a push."""
+        return self._gateway._book.cached(self.cid)
+
+    @property
+    def state(self) -> ChildState:
+        """The child's presence."""
+        return self._gateway._book.children.get(self.cid, ChildState())

@@ -13,7 +13,7 @@ from .._core import outcome
 from .._types import DpsInput
 from ..async_device import AsyncDevice, EventStream, _Link
 from ..events import ChildOffline, ChildOnline, Event, RequestDone
-from ._book import ChildState, ChildStatus
+from ._book import ChildState, ChildStatus, ChildView
 from ._shared import DEFAULT_SETTLE, check_cid, new_book, reports_presence
 
 __all__ = ["AsyncChild", "AsyncGateway"]
@@ -69,13 +69,9 @@ class AsyncGateway(AsyncDevice):
                 stream.put(event)
 
 
-class AsyncChild:
+class AsyncChild(ChildView[AsyncGateway]):
     """One sub-device of an `AsyncGateway`: the calls of an `AsyncDevice`, sent through
     the gateway's connection and answered for this child only."""
-
-    def __init__(self, gateway: AsyncGateway, cid: str) -> None:
-        self._gateway = gateway
-        self.cid = cid
 
     async def status(self) -> ChildStatus:
         """The child's DP values as the gateway remembers them (`cached` is True)."""
@@ -94,21 +90,6 @@ class AsyncChild:
     async def refresh(self, dps: Iterable[int | str]) -> None:
         """Ask the child to measure these DPs again; fresh values follow as pushes."""
         await self._gateway._call(RequestKind.REFRESH, dp_ids=list(dps), cid=self.cid)
-
-    @property
-    def dps(self) -> dict[str, Any]:
-        """The child's last known DP values (a copy)."""
-        return self._gateway._book.dps(self.cid)
-
-    @property
-    def cached(self) -> bool:
-        """True while the last known values came from the gateway's memory, not a push."""
-        return self._gateway._book.cached(self.cid)
-
-    @property
-    def state(self) -> ChildState:
-        """The child's presence."""
-        return self._gateway._book.children.get(self.cid, ChildState())
 
     def events(self) -> EventStream:
         """This child's pushes and presence changes from now on; starts the connection."""

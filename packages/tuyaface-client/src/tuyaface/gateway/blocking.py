@@ -14,7 +14,7 @@ from .._core import outcome
 from .._types import DpsInput
 from ..device import _MAX_QUEUED_PUSHES, Device, _Link
 from ..events import Event, RequestDone, StatusPush
-from ._book import ChildBook, ChildState, ChildStatus
+from ._book import ChildBook, ChildState, ChildStatus, ChildView
 from ._shared import DEFAULT_SETTLE, check_cid, new_book, reports_presence
 
 __all__ = ["Child", "Gateway"]
@@ -71,13 +71,12 @@ def _changed(book: ChildBook, seen: int) -> bool:
     return book.reports != seen
 
 
-class Child:
+class Child(ChildView[Gateway]):
     """One sub-device of a `Gateway`: the calls of a `Device`, sent through the gateway's
     connection and answered for this child only."""
 
     def __init__(self, gateway: Gateway, cid: str) -> None:
-        self._gateway = gateway
-        self.cid = cid
+        super().__init__(gateway, cid)
         gateway._pushes_of(cid)  # pushes are kept for this child from now on
 
     def status(self) -> ChildStatus:
@@ -102,21 +101,6 @@ class Child:
         """This child's next push (already received, or within `timeout` s), or None."""
         gateway = self._gateway
         return gateway._next_push(gateway._pushes_of(self.cid), timeout)
-
-    @property
-    def dps(self) -> dict[str, Any]:
-        """The child's last known DP values (a copy)."""
-        return self._gateway._book.dps(self.cid)
-
-    @property
-    def cached(self) -> bool:
-        """True while the last known values came from the gateway's memory, not a push."""
-        return self._gateway._book.cached(self.cid)
-
-    @property
-    def state(self) -> ChildState:
-        """The child's presence."""
-        return self._gateway._book.children.get(self.cid, ChildState())
 
     @property
     def gateway(self) -> Gateway:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Coroutine, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -18,12 +19,11 @@ from .._simreplies import (
     child_status,
     presence_report,
     request_cid,
-    request_dps,
     requested_dp_ids,
 )
 from .._types import DpsInput
 from ..session import Session
-from ..simulator import CLIENT_WAIT, Behaviour, SimulatedDevice
+from ..simulator import CLIENT_WAIT, Behaviour, SimulatedDevice, apply_control
 from ._shared import reports_presence
 
 __all__ = [
@@ -142,25 +142,17 @@ class SimulatedGateway(SimulatedDevice):
         if cid == "":
             super()._on_control(session, frame)
             return
-        if cid is None or self._answered_error(session, frame):
+        if cid is None:
             return
-        try:
-            dps = request_dps(frame.payload)
-        except PayloadError:
-            session.reply(frame, DATA_FORMAT_ERROR, retcode=1)
+        dps = self._control_dps(session, frame)
+        if dps is None:
             return
         session.reply(frame)
         if cid in self.offline:
             return
-        state = self.children.setdefault(cid, {})
         behaviour = self.child_behaviours.get(cid)
-        if all(value is None for value in dps.values()):
-            report = {dp: state[dp] for dp in dps if dp in state}
-        else:
-            if behaviour is not None:
-                dps = behaviour.accept(self.child(cid), dps)
-            state.update(dps)
-            report = dps
+        accept = None if behaviour is None else functools.partial(behaviour.accept, self.child(cid))
+        report = apply_control(self.children.setdefault(cid, {}), dps, accept)
         self._push_child_everywhere(session, cid, report)
 
     def _on_refresh(self, session: Session, frame: Frame) -> None:
