@@ -15,6 +15,7 @@ from test_cli_device import acting, json_lines, run, selecting
 
 from tuyaface import SimulatorThread
 from tuyaface.gateway import SimulatedGateway
+from tuyaface_codec import Command
 
 KEY = "Secret-Key-1234!"
 VERSIONS = ("3.3", "3.4", "3.5")
@@ -111,8 +112,18 @@ def test_monitor_a_gateway_shows_each_childs_cid_and_name(version: str, tmp_path
 def test_monitor_with_cid_shows_that_child_only(version: str) -> None:
     with hub(version) as sim:
 
+        def sensor_read() -> bool:
+            """The monitor read the sensor's status (so the push below comes after it)."""
+            asked = list(sim.device.requests)
+            return any(
+                frame.cmd in (Command.DP_QUERY, Command.DP_QUERY_NEW)
+                and SENSOR.encode() in frame.payload
+                for frame in asked
+            )
+
         def children_act() -> None:
             wait_until(lambda: sim.call(sim.device.push_child(PLUG, {"1": True})), "a client")
+            wait_until(sensor_read, "the monitor's status read")
             assert sim.call(sim.device.push_child(SENSOR, {"1": 250}))
 
         with acting(children_act):
