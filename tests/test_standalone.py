@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SOURCE_SUFFIXES = {".py", ".ini", ".toml", ".cfg", ".sh", ".md"}
 
-# A path into ../shared, or the old environment variable that pointed the tests elsewhere.
+# A path into the upstream folder beside the repository, or the old environment variable
+# that pointed the tests elsewhere.
 OUTSIDE = re.compile(r"\.\./shared|\"shared\"\s*/|/\s*\"shared\"|TUYAFACE_VECTORS")
 OLD_CITATION = re.compile(r"\b(PROTOCOL|RELIABILITY|DESIGN|DEVICES)\.md")
 CITATION = re.compile(r"docs/(protocol|design|devices)\.md §(\d+[a-z]?(?:\.\d+)?)")
