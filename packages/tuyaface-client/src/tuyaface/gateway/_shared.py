@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tuyaface_codec import LocalProtocolError, Protocol, RequestKind
+from tuyaface_codec import InvalidArgument, LocalProtocolError, Protocol, RequestKind
 
 from .._core import DeviceCore
 from ._book import ChildBook
@@ -13,9 +13,9 @@ DEFAULT_SETTLE = 0.3  # seconds without a new report frame before a presence que
 
 
 def new_book(core: DeviceCore) -> ChildBook:
-    """The child book of a gateway driver; LocalProtocolError when given a cid."""
+    """The child book of a gateway driver; InvalidArgument (a ValueError) when given a cid."""
     if core.cid is not None:
-        raise LocalProtocolError("a gateway has no cid: reach a child with gateway.child(cid)")
+        raise InvalidArgument("a gateway has no cid: reach a child with gateway.child(cid)")
     return ChildBook(core.max_cached_dps, core.where, core.clock)
 
 
@@ -31,5 +31,5 @@ def reports_presence(protocol: Protocol) -> bool:
 def check_cid(cid: str) -> str:
     """A child's cid, checked before any I/O."""
     if not cid or not isinstance(cid, str):
-        raise LocalProtocolError(f"a child's cid is a non-empty string, not {cid!r}")
+        raise InvalidArgument(f"a child's cid is a non-empty string, not {cid!r}")
     return cid
