@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import click
 
 from ..gateway import ChildState
@@ -29,9 +28,7 @@ def children(gateway: str | None, selection: Selection, as_json: bool) -> None:
     tuyaface children "Zigbee hub"
     tuyaface children --id GW_ID --key KEY --ip 192.168.1.50 --version 3.4 --json
     """
-    if gateway is not None:
-        selection = attrs.evolve(selection, name=gateway)
-    target = selection.resolve()
+    target = selection.resolve(gateway)
     with target.gateway() as hub:
         states = hub.query_children()
     rows = _rows(target, states)

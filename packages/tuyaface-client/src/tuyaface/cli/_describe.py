@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import click
 
 from ..model import DefinitionSet, DpSchema
@@ -56,9 +55,7 @@ def describe(
     tuyaface describe "Hall light"
     tuyaface describe --name "Desk plug" --definitions ./definitions --json
     """
-    if device_name is not None:
-        selection = attrs.evolve(selection, name=device_name)
-    target = selection.resolve()
+    target = selection.resolve(device_name)
     status: dict[str, Any] = {}
     if not offline:
         with target.reach() as device:  # a gateway's child through its gateway

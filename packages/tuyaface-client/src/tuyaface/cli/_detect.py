@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import attrs
 import click
 
 from ..model import detect_dps
@@ -26,9 +25,7 @@ def detect(selection: Selection, device_name: str | None, as_json: bool) -> None
     \b
     tuyaface detect "Hall light"
     """
-    if device_name is not None:
-        selection = attrs.evolve(selection, name=device_name)
-    target = selection.resolve()
+    target = selection.resolve(device_name)
     if target.cid is not None:
         raise click.UsageError(
             f"{target.title} is a gateway child: detect probes a device directly, and no "

@@ -144,8 +144,11 @@ class Selection:
         """True when devices.json has nothing to add."""
         return None not in (self.dev_id, self.local_key, self.ip, self.version)
 
-    def resolve(self) -> Target:
-        """The target; ConfigError (exit 6) or a usage error (exit 2) when incomplete."""
+    def resolve(self, name: str | None = None) -> Target:
+        """The target; ConfigError (exit 6) or a usage error (exit 2) when incomplete.
+        `name` (a command's positional NAME) wins over --name."""
+        if name is not None:
+            return attrs.evolve(self, name=name).resolve()
         if self.name is None and self.dev_id is None:
             raise click.UsageError(
                 "say which device: --name NAME (from devices.json), or --id ID with --key, "

@@ -7,7 +7,6 @@ import json
 import math
 from typing import Any
 
-import attrs
 import click
 
 from ..model import DefinitionSet, DpSchema, DpValueError
@@ -131,9 +130,7 @@ def set_dps(
     """
     named_device = selection.name is not None or selection.dev_id is not None
     name, dps, named = split_arguments(pairs, named_device)
-    if name is not None:
-        selection = attrs.evolve(selection, name=name)
-    target = selection.resolve()
+    target = selection.resolve(name)
     schema = target_schema(target, definitions)
     with target.reach() as device:  # no I/O until the first call
         if named and status_helps(target, definitions, schema, named):

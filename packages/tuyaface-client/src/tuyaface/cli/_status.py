@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import attrs
 import click
 
 from ._group import emit_json, json_option, main
@@ -39,9 +38,7 @@ def status(
     tuyaface status "Desk plug"
     tuyaface status --id ID --key KEY --ip 192.168.1.20 --version 3.3 --json
     """
-    if device_name is not None:
-        selection = attrs.evolve(selection, name=device_name)
-    target = selection.resolve()
+    target = selection.resolve(device_name)
     with target.reach() as device:
         dps = device.status()
     known = not raw and schema_known(target, definitions)
