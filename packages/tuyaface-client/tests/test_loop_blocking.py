@@ -11,13 +11,8 @@ import sys
 # Audit events that mean the loop thread touched the disk or the import system.
 WATCHED = ("import", "open", "os.listdir", "os.scandir", "glob.glob")
 
-FIRST_ASYNC_DEVICE = """
-import asyncio, sys, threading
-import tuyaface, tuyaface_codec.plugins as codec
-from tuyaface import AsyncDevice, SimulatedDevice
-from tuyaface.plugins import make_plugin_manager
-
-WATCHED = {watched!r}
+# What both scripts start with: record the watched events the loop's thread causes.
+AUDIT_HOOK = """WATCHED = {watched!r}
 seen = []
 loop_thread = None
 
@@ -26,6 +21,15 @@ def audit(event, args):
         seen.append((event, str(args[0])))
 
 sys.addaudithook(audit)
+"""
+
+FIRST_ASYNC_DEVICE = """
+import asyncio, sys, threading
+import tuyaface, tuyaface_codec.plugins as codec
+from tuyaface import AsyncDevice, SimulatedDevice
+from tuyaface.plugins import make_plugin_manager
+
+{audit_hook}
 key = "0123456789abcdef"
 # the simulators get their own manager and serve from their own threads and loops
 simulators = [
@@ -60,16 +64,7 @@ import asyncio, sys, threading
 import tuyaface
 from tuyaface.plugins import protocol_versions
 
-WATCHED = {watched!r}
-seen = []
-loop_thread = None
-
-def audit(event, args):
-    if loop_thread is not None and event in WATCHED and threading.get_ident() == loop_thread:
-        seen.append((event, str(args[0])))
-
-sys.addaudithook(audit)
-
+{audit_hook}
 async def main():
     global loop_thread
     # asyncio imports its default executor's modules on first use: start it as any
@@ -97,7 +92,7 @@ print("clean")
 
 def run(script: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", script.format(watched=WATCHED)],
+        [sys.executable, "-c", script.format(audit_hook=AUDIT_HOOK.format(watched=WATCHED))],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
