@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import attrs
 import pluggy
 
 from tuyaface_codec import (
@@ -31,6 +30,7 @@ from ._args import (
     check_version,
 )
 from ._dpcache import MAX_CACHED_DPS, DpCache
+from ._value import fields_repr
 from .events import Event, RequestDone, RequestFailed, StatusPush
 from .plugins import resolve_protocol, resolve_transport
 from .session import Session, local_key_bytes
@@ -56,29 +56,66 @@ DEFAULT_HEARTBEAT_INTERVAL = 9.0  # devices drop a connection silent for about 3
 _key = local_key_bytes  # the old private name, still imported by _legacy.py
 
 
-@attrs.define(eq=False)
 class DeviceCore:
     """The state both drivers keep for one device, across its connections."""
 
-    dev_id: str
-    local_key: bytes = attrs.field(converter=local_key_bytes, repr=False)
-    host: str
-    port: int
-    protocol: Protocol
-    factory: TransportFactory = attrs.field(repr=False)
-    cid: str | None = None
-    gateway: bool = False
-    timeout: float = DEFAULT_TIMEOUT
-    heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL
-    device22: bool = False
-    dp_ids: tuple[str, ...] = ("1", "2", "3")
-    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
-    random_bytes: Callable[[int], bytes] = attrs.field(default=os.urandom, repr=False)
-    max_cached_dps: int = MAX_CACHED_DPS
-    cache: DpCache = attrs.field(init=False, repr=False)
+    __slots__ = (
+        "cache",
+        "cid",
+        "clock",
+        "dev_id",
+        "device22",
+        "dp_ids",
+        "factory",
+        "gateway",
+        "heartbeat_interval",
+        "host",
+        "local_key",
+        "max_cached_dps",
+        "port",
+        "protocol",
+        "random_bytes",
+        "timeout",
+    )  # fmt: skip
 
-    def __attrs_post_init__(self) -> None:
-        self.cache = DpCache(self.max_cached_dps, self.where, self.clock)
+    def __init__(
+        self,
+        dev_id: str,
+        local_key: bytes,
+        host: str,
+        port: int,
+        protocol: Protocol,
+        factory: TransportFactory,
+        *,
+        cid: str | None = None,
+        gateway: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL,
+        device22: bool = False,
+        dp_ids: tuple[str, ...] = ("1", "2", "3"),
+        clock: Callable[[], float] = time.monotonic,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+        max_cached_dps: int = MAX_CACHED_DPS,
+    ) -> None:
+        self.dev_id = dev_id
+        self.local_key = local_key  # raw bytes: DeviceBase checked the caller's key
+        self.host = host
+        self.port = port
+        self.protocol = protocol
+        self.factory = factory
+        self.cid = cid
+        self.gateway = gateway
+        self.timeout = timeout
+        self.heartbeat_interval = heartbeat_interval
+        self.device22 = device22
+        self.dp_ids = dp_ids
+        self.clock = clock
+        self.random_bytes = random_bytes
+        self.max_cached_dps = max_cached_dps
+        self.cache = DpCache(max_cached_dps, self.where, clock)
+
+    def __repr__(self) -> str:
+        return fields_repr(self, ("dev_id", "host", "port", "protocol", "cid", "timeout"))
 
     @property
     def where(self) -> str:
@@ -179,13 +216,15 @@ class DeviceBase:
         dp_ids = check_dp_ids(dp_ids)
         if max_cached_dps < 0:
             raise InvalidArgument(f"max_cached_dps must be 0 or more, not {max_cached_dps}")
+        protocol = resolve_protocol(version, plugin_manager)
+        factory = resolve_transport(transport or self.default_transport, plugin_manager)
         self._core = DeviceCore(
             dev_id,
-            local_key,
+            local_key_bytes(local_key),  # the key's check (InvalidArgument) after the names'
             host,
             port,
-            resolve_protocol(version, plugin_manager),
-            resolve_transport(transport or self.default_transport, plugin_manager),
+            protocol,
+            factory,
             cid=cid,
             gateway=self.serves_children,
             timeout=timeout,

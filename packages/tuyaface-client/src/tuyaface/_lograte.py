@@ -12,22 +12,24 @@ import logging
 import time
 from collections.abc import Callable
 
-import attrs
-
 __all__ = ["INTERVAL", "RateLimiter", "warn_rate_limited"]
 
 INTERVAL = 10.0
 _MAX_KEYS = 1024  # past this, the oldest key is forgotten (its count is lost)
 
 
-@attrs.define
 class RateLimiter:
     """At most one record per key per `interval` seconds, counting the ones held back."""
 
-    interval: float = INTERVAL
-    clock: Callable[[], float] = time.monotonic
-    # key -> [when the last record passed, records suppressed since]
-    _seen: dict[tuple[str, str, str], list[float]] = attrs.field(factory=dict, init=False)
+    __slots__ = ("_seen", "clock", "interval")
+
+    def __init__(
+        self, interval: float = INTERVAL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.interval = interval
+        self.clock = clock
+        # key -> [when the last record passed, records suppressed since]
+        self._seen: dict[tuple[str, str, str], list[float]] = {}
 
     def log(
         self, logger: logging.Logger, level: int, who: str, msg: str, *args: object

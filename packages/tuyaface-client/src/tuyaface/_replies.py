@@ -5,8 +5,6 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import attrs
-
 from tuyaface_codec import (
     Command,
     DecryptError,
@@ -18,6 +16,8 @@ from tuyaface_codec import (
     extract_dps,
     parse_json_object,
 )
+
+from ._value import fields_repr
 
 __all__ = [
     "DEVICE22_ERROR",
@@ -40,21 +40,44 @@ WRONG_KEY = "wrong local key or protocol version"
 _ids = itertools.count(1)
 
 
-@attrs.define
 class PendingRequest:
     """One request waiting to be sent or answered. The JSON body is built when it is sent,
     so a fallback can change its kind."""
 
-    kind: RequestKind
-    dps: dict[str, Any] | None = attrs.field(default=None, repr=False)
-    dp_ids: tuple[str, ...] | None = None
-    cid: str | None = None  # the gateway child it is for; None: the device itself
-    internal: bool = False
-    request_id: int = attrs.field(factory=lambda: next(_ids))
-    cmd: int = -1
-    seqno: int = -1
-    deadline: float | None = None
-    acked: bool = False  # a device22 query the device has acknowledged
+    __slots__ = (
+        "acked",
+        "cid",
+        "cmd",
+        "deadline",
+        "dp_ids",
+        "dps",
+        "internal",
+        "kind",
+        "request_id",
+        "seqno",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        kind: RequestKind,
+        dps: dict[str, Any] | None = None,
+        dp_ids: tuple[str, ...] | None = None,
+        cid: str | None = None,
+        internal: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.dps = dps
+        self.dp_ids = dp_ids
+        self.cid = cid  # the gateway child it is for; None: the device itself
+        self.internal = internal
+        self.request_id = next(_ids)
+        self.cmd = -1
+        self.seqno = -1
+        self.deadline: float | None = None
+        self.acked = False  # a device22 query the device has acknowledged
+
+    def __repr__(self) -> str:
+        return fields_repr(self, (n for n in self.__slots__ if n != "dps"))  # dps: payload
 
     def answered_by(self, frame: Frame, *, echoes_seqno: bool, cid: str | None = None) -> bool:
         """Whether `frame` is the answer: same command, and where devices echo seqnos,

@@ -8,8 +8,6 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from tuyaface_codec import LocalProtocolError, NetworkError, RequestKind, TuyaError
 from tuyaface_transport import Closing
 
@@ -31,16 +29,18 @@ log = logging.getLogger(__name__)
 _MAX_QUEUED_PUSHES = 256
 
 
-@attrs.define(eq=False)
 class _Link:
     """One open connection: the transport, its session, and what the driver noted."""
 
-    transport: Transport
-    session: Session
-    requests: int = 0
-    bytes_in: int = 0
-    bytes_out: int = 0  # written without error
-    error: TuyaError | None = None
+    __slots__ = ("bytes_in", "bytes_out", "error", "requests", "session", "transport")
+
+    def __init__(self, transport: Transport, session: Session) -> None:
+        self.transport = transport
+        self.session = session
+        self.requests = 0
+        self.bytes_in = 0
+        self.bytes_out = 0  # written without error
+        self.error: TuyaError | None = None
 
 
 class Device(DeviceBase, Closing):

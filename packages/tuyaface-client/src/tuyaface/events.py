@@ -1,12 +1,15 @@
-"""Events a `Session` hands to its driver."""
+"""Events a `Session` hands to its driver, and the ones the device drivers report.
+
+Immutable values (`_value.Value`): compared, hashed and matched by their fields; DP values
+(decrypted payload) stay out of their reprs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from tuyaface_codec import Frame, RequestKind, TuyaError
+
+from ._value import Value
 
 __all__ = [
     "ChildOffline",
@@ -27,73 +30,115 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Ready:
+_set = object.__setattr__  # a Value refuses assignment; its __init__ sets each field once
+
+
+class Ready(Value):
     """The connection can carry requests (after the 3.4 / 3.5 handshake, or at once)."""
 
+    __slots__ = __match_args__ = ()
 
-@attrs.frozen
-class RequestDone:
+
+class RequestDone(Value, hidden=("dps",)):
     """A request got its answer. `dps` holds the DP values the answer carried, if any.
     `cid` names the gateway child the request was for (None: the device itself).
     `cached` is True for a child's status read: a gateway answers it from its memory
     without asking the child (docs/protocol.md §10a); pushes carry measured values."""
 
+    __slots__ = __match_args__ = ("request_id", "kind", "dps", "frame", "cid", "cached")
     request_id: int
     kind: RequestKind
-    dps: dict[str, Any] | None = attrs.field(repr=False)
+    dps: dict[str, Any] | None
     frame: Frame
-    cid: str | None = None
-    cached: bool = False
+    cid: str | None
+    cached: bool
+
+    def __init__(
+        self,
+        request_id: int,
+        kind: RequestKind,
+        dps: dict[str, Any] | None,
+        frame: Frame,
+        cid: str | None = None,
+        cached: bool = False,
+    ) -> None:
+        _set(self, "request_id", request_id)
+        _set(self, "kind", kind)
+        _set(self, "dps", dps)
+        _set(self, "frame", frame)
+        _set(self, "cid", cid)
+        _set(self, "cached", cached)
 
 
-@attrs.frozen
-class RequestFailed:
+class RequestFailed(Value):
     """A request ended without an answer (timeout, device error, connection loss)."""
 
+    __slots__ = __match_args__ = ("request_id", "kind", "error")
     request_id: int
     kind: RequestKind
     error: TuyaError
 
+    def __init__(self, request_id: int, kind: RequestKind, error: TuyaError) -> None:
+        _set(self, "request_id", request_id)
+        _set(self, "kind", kind)
+        _set(self, "error", error)
 
-@attrs.frozen
-class StatusPush:
+
+class StatusPush(Value, hidden=("dps",)):
     """DP values the device sent on its own (cmd 8), not as the answer to a request."""
 
-    dps: dict[str, Any] = attrs.field(repr=False)
-    cid: str | None = None
+    __slots__ = __match_args__ = ("dps", "cid")
+    dps: dict[str, Any]
+    cid: str | None
+
+    def __init__(self, dps: dict[str, Any], cid: str | None = None) -> None:
+        _set(self, "dps", dps)
+        _set(self, "cid", cid)
 
 
-@attrs.frozen
-class PresenceReport:
+class PresenceReport(Value):
     """A gateway's sub-device report (cmd 64 `subdev_online_stat_report`), answer or
     unsolicited. One frame of possibly several: a cid absent from it has not left."""
 
+    __slots__ = __match_args__ = ("online", "offline")
     online: tuple[str, ...]
     offline: tuple[str, ...]
 
+    def __init__(self, online: tuple[str, ...], offline: tuple[str, ...]) -> None:
+        _set(self, "online", online)
+        _set(self, "offline", offline)
 
-@attrs.frozen
-class IncomingRequest:
+
+class IncomingRequest(Value):
     """Device role: a client frame for the device to answer."""
 
+    __slots__ = __match_args__ = ("frame",)
     frame: Frame
 
+    def __init__(self, frame: Frame) -> None:
+        _set(self, "frame", frame)
 
-@attrs.frozen
-class UnreadableFrame:
+
+class UnreadableFrame(Value):
     """Device role: a client frame failed its checks or its decryption (a wrong key, most
     often). `error` says how; the frame itself is gone."""
 
+    __slots__ = __match_args__ = ("error",)
     error: TuyaError
 
+    def __init__(self, error: TuyaError) -> None:
+        _set(self, "error", error)
 
-@attrs.frozen
-class SessionClosed:
+
+class SessionClosed(Value):
     """The session cannot continue; the driver closes the connection. `error` is None on a
     clean close."""
 
+    __slots__ = __match_args__ = ("error",)
     error: TuyaError | None
+
+    def __init__(self, error: TuyaError | None) -> None:
+        _set(self, "error", error)
 
 
 Event = (
@@ -111,40 +156,54 @@ Event = (
 # -- what the device drivers report (AsyncDevice.events(), Device.wait_for_push) ------------
 
 
-@attrs.frozen
-class Connected:
+class Connected(Value):
     """The device driver is connected (and on 3.4 / 3.5 the session key is set)."""
 
+    __slots__ = __match_args__ = ()
 
-@attrs.frozen
-class Disconnected:
+
+class Disconnected(Value):
     """The connection ended; `error` says why (None when it was closed on purpose). The
     AsyncDevice reconnects by itself with backoff."""
 
+    __slots__ = __match_args__ = ("error",)
     error: TuyaError | None
 
+    def __init__(self, error: TuyaError | None) -> None:
+        _set(self, "error", error)
 
-@attrs.frozen
-class ConnectFailed:
+
+class ConnectFailed(Value):
     """A (re)connection attempt failed with `error`; the next one starts in `retry_in`
     seconds, or sooner when a request needs the connection."""
 
+    __slots__ = __match_args__ = ("error", "retry_in")
     error: TuyaError
     retry_in: float
 
+    def __init__(self, error: TuyaError, retry_in: float) -> None:
+        _set(self, "error", error)
+        _set(self, "retry_in", retry_in)
 
-@attrs.frozen
-class ChildOnline:
+
+class ChildOnline(Value):
     """A gateway child was reported online, or answered or pushed (3.3 has no report)."""
 
+    __slots__ = __match_args__ = ("cid",)
     cid: str
 
+    def __init__(self, cid: str) -> None:
+        _set(self, "cid", cid)
 
-@attrs.frozen
-class ChildOffline:
+
+class ChildOffline(Value):
     """A gateway's presence report lists the child as offline."""
 
+    __slots__ = __match_args__ = ("cid",)
     cid: str
+
+    def __init__(self, cid: str) -> None:
+        _set(self, "cid", cid)
 
 
 DeviceEvent = StatusPush | Connected | Disconnected | ConnectFailed | ChildOnline | ChildOffline

@@ -13,8 +13,6 @@ import os
 import time
 from collections.abc import Callable, Iterable
 
-import attrs
-
 from tuyaface_codec import (
     CodecError,
     Command,
@@ -44,6 +42,7 @@ from ._replies import (
     read_report,
 )
 from ._types import DpsInput
+from ._value import fields_repr
 from .events import (
     Event,
     IncomingRequest,
@@ -95,53 +94,96 @@ def local_key_bytes(value: KeyLike) -> bytes:
     return require_key(as_key(value))
 
 
-# on_setattr=NO_OP: the converter runs in __init__ only. Otherwise attrs routes every
-# attribute assignment through a Python-level __setattr__ (a dozen per round trip).
-@attrs.define(eq=False, on_setattr=attrs.setters.NO_OP)
 class Session:
     """The protocol state of one TCP connection, for either role."""
 
-    protocol: Protocol
-    local_key: bytes = attrs.field(converter=local_key_bytes, repr=False)
-    dev_id: str
-    role: Role = Role.CLIENT
-    cid: str | None = None
-    gateway: bool = False  # serves children: routes answers by cid, never device22
-    reply_timeout: float = DEFAULT_REPLY_TIMEOUT
-    heartbeat_interval: float | None = None
-    device22: bool = False
-    dp_ids: tuple[str, ...] = ("1", "2", "3")
-    random_bytes: Callable[[int], bytes] = attrs.field(default=os.urandom, repr=False)
-    wall_time: Callable[[], float] = attrs.field(default=time.time, repr=False)
+    __slots__ = (
+        "_decoder",
+        "_events",
+        "_frames_at_send",
+        "_handshake_deadline",
+        "_in_flight",
+        "_last_answer",
+        "_last_sent",
+        "_local_nonce",
+        "_outbound",
+        "_queue",
+        "_remote_nonce",
+        "_seqno",
+        "_session_key",
+        "cid",
+        "dev_id",
+        "device22",
+        "dp_ids",
+        "frames_received",
+        "gateway",
+        "heartbeat_interval",
+        "local_key",
+        "protocol",
+        "random_bytes",
+        "reply_timeout",
+        "role",
+        "state",
+        "wall_time",
+    )  # fmt: skip
+    # what the repr shows: no key, nonce, queued request or event (they carry payload)
+    _SHOWN = (
+        "protocol", "dev_id", "role", "cid", "gateway", "reply_timeout", "heartbeat_interval",
+        "device22", "dp_ids", "state", "frames_received", "_seqno", "_handshake_deadline",
+        "_last_sent", "_frames_at_send",
+    )  # fmt: skip
 
-    state: State = attrs.field(default=State.IDLE, init=False)
-    frames_received: int = attrs.field(default=0, init=False)
-    _seqno: int = attrs.field(default=0, init=False)
-    _decoder: FrameDecoder = attrs.field(init=False, repr=False)
-    _session_key: bytes | None = attrs.field(default=None, init=False, repr=False)
-    _local_nonce: bytes = attrs.field(default=b"", init=False, repr=False)
-    _remote_nonce: bytes = attrs.field(default=b"", init=False, repr=False)
-    _handshake_deadline: float | None = attrs.field(default=None, init=False)
-    _outbound: bytearray = attrs.field(factory=bytearray, init=False, repr=False)
-    # A list, not a deque: rarely more than one entry, and an empty deque takes 600 bytes
-    # (this object lives as long as the connection; thousands of them in one process).
-    _queue: list[PendingRequest] = attrs.field(factory=list, init=False, repr=False)
-    _in_flight: PendingRequest | None = attrs.field(default=None, init=False, repr=False)
-    _last_sent: float = attrs.field(default=0.0, init=False)
-    # the last answer (seqno, cmd, retcode, payload): 3.4 / 3.5 drop a copy of it
-    _last_answer: tuple[int, int, int | None, bytes] | None = attrs.field(
-        default=None, init=False, repr=False
-    )
-    _frames_at_send: int = attrs.field(default=0, init=False)  # when the last request went
-    _events: list[Event] = attrs.field(factory=list, init=False, repr=False)
+    def __init__(
+        self,
+        protocol: Protocol,
+        local_key: KeyLike,
+        dev_id: str,
+        role: Role = Role.CLIENT,
+        cid: str | None = None,
+        gateway: bool = False,  # serves children: routes answers by cid, never device22
+        reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+        heartbeat_interval: float | None = None,
+        device22: bool = False,
+        dp_ids: tuple[str, ...] = ("1", "2", "3"),
+        random_bytes: Callable[[int], bytes] = os.urandom,
+        wall_time: Callable[[], float] = time.time,
+    ) -> None:
+        self.protocol = protocol
+        self.local_key = local_key_bytes(local_key)
+        self.dev_id = dev_id
+        self.role = role
+        self.cid = cid
+        self.gateway = gateway
+        self.reply_timeout = reply_timeout
+        self.heartbeat_interval = heartbeat_interval
+        self.device22 = device22 or protocol.prefers_device22
+        self.dp_ids = dp_ids
+        self.random_bytes = random_bytes
+        self.wall_time = wall_time
 
-    def __attrs_post_init__(self) -> None:
-        self.device22 = self.device22 or self.protocol.prefers_device22
-        self._decoder = FrameDecoder(
-            self.protocol, key=self.local_key, from_device=self.role is Role.CLIENT
-        )
-        if self.role is Role.DEVICE and not self.protocol.device_echoes_seqno:
-            self._seqno = int.from_bytes(self.random_bytes(2), "big")
+        self.state = State.IDLE
+        self.frames_received = 0
+        self._seqno = 0
+        self._decoder = FrameDecoder(protocol, key=self.local_key, from_device=role is Role.CLIENT)
+        self._session_key: bytes | None = None
+        self._local_nonce = b""
+        self._remote_nonce = b""
+        self._handshake_deadline: float | None = None
+        self._outbound = bytearray()
+        # A list, not a deque: rarely more than one entry, and an empty deque takes 600 bytes
+        # (this object lives as long as the connection; thousands of them in one process).
+        self._queue: list[PendingRequest] = []
+        self._in_flight: PendingRequest | None = None
+        self._last_sent = 0.0
+        # the last answer (seqno, cmd, retcode, payload): 3.4 / 3.5 drop a copy of it
+        self._last_answer: tuple[int, int, int | None, bytes] | None = None
+        self._frames_at_send = 0  # when the last request went
+        self._events: list[Event] = []
+        if role is Role.DEVICE and not protocol.device_echoes_seqno:
+            self._seqno = int.from_bytes(random_bytes(2), "big")
+
+    def __repr__(self) -> str:
+        return fields_repr(self, self._SHOWN)
 
     # -- driver interface -------------------------------------------------------------
 
