@@ -58,6 +58,14 @@ class Turns:
             self._held = False
             self._wake_next()
 
+    def take(self, timeout: float | None, where: str) -> None:
+        """`acquire`, or Timeout naming `where` when no turn comes within `timeout`."""
+        if not self.acquire(timeout):
+            raise Timeout(
+                f"{where}: no turn within {timeout:g} s: other callers hold the device "
+                f"({self.waiting} more waiting; calls take turns, first come, first served)"
+            )
+
     def _wake_next(self) -> None:
         if self._queue and not self._held:
             self._queue[0].notify()
@@ -79,12 +87,7 @@ class _Turn:
         self._where = where
 
     def __enter__(self) -> None:
-        if not self._turns.acquire(self._timeout):
-            raise Timeout(
-                f"{self._where}: no turn within {self._timeout:g} s: other callers hold the "
-                f"device ({self._turns.waiting} more waiting; calls take turns, first come, "
-                "first served)"
-            )
+        self._turns.take(self._timeout, self._where)
 
     def __exit__(self, *exc_info: object) -> None:
         self._turns.release()

@@ -123,7 +123,9 @@ class Device(DeviceBase, Closing):
 
     def _request(self, kind: RequestKind, **request: Any) -> RequestDone | RequestFailed:
         """Send a request in our turn (connecting if needed); its outcome event."""
-        with self._turns.turn(self._core.timeout, self._core.where):
+        # take / release, not `with turns.turn(...)`: -2.4% CPU per Device.status() (paired)
+        self._turns.take(self._core.timeout, self._core.where)
+        try:
             link = self._connected()
             reused, bytes_in, bytes_out = link.requests > 0, link.bytes_in, link.bytes_out
             event = self._exchange(link, kind, request)
@@ -132,6 +134,8 @@ class Device(DeviceBase, Closing):
                 log.info("%s: connection had gone stale, reconnecting", self._core.where)
                 event = self._exchange(self._connected(), kind, request)
             return event
+        finally:
+            self._turns.release()
 
     def _exchange(
         self, link: _Link, kind: RequestKind, request: dict[str, Any]
