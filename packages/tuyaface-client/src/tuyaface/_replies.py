@@ -25,10 +25,9 @@ __all__ = [
     "PendingRequest",
     "answer_cid",
     "device_error",
-    "error_text",
     "is_device22_answer",
     "is_device22_error",
-    "read_answer",
+    "read_reply",
     "read_push",
     "read_report",
 ]
@@ -111,22 +110,24 @@ def is_device22_answer(frame: Frame, dp_ids: tuple[str, ...], cid: str | None) -
     return bool(dps) and push_cid == cid and set(dps) <= set(dp_ids)
 
 
-def error_text(frame: Frame) -> str | None:
-    """The error text of an answer, or None: device errors are short texts, not JSON.
-    DecryptError for bytes that are not text: an answer under another key or version."""
-    stripped = frame.payload.strip()
-    if not stripped or stripped.startswith(b"{"):
-        return None
+def read_reply(frame: Frame) -> tuple[str | None, dict[str, Any] | None]:
+    """(error text, DP values) of an answer, the payload stripped once: device errors are
+    short texts, not JSON; a plain ack carries neither. DecryptError for bytes that are
+    not text (an answer under another key or version), PayloadError for bad JSON."""
+    body = frame.payload.strip()
+    if not body:
+        return None, None
+    if body.startswith(b"{"):  # the JSON reader is strict about what surrounds it
+        return None, extract_dps(parse_json_object(frame.payload))
     try:
-        text: str | None = stripped.decode("utf-8")
+        text: str | None = body.decode("utf-8")
     except UnicodeDecodeError:
         text = None
     if text is None or not all(char.isprintable() or char.isspace() for char in text):
         raise DecryptError(
-            f"{WRONG_KEY}: the device answered {len(stripped)} bytes that are neither "
-            "JSON nor text"
+            f"{WRONG_KEY}: the device answered {len(body)} bytes that are neither JSON nor text"
         )
-    return text[:200]
+    return text[:200], None
 
 
 def is_device22_error(text: str) -> bool:
@@ -140,13 +141,6 @@ def device_error(text: str, frame: Frame) -> DeviceError:
         f"device answered {text!r} (retcode {frame.retcode}): check the DP ids and values",
         retcode=frame.retcode,
     )
-
-
-def read_answer(frame: Frame) -> dict[str, Any] | None:
-    """The DP values a JSON answer carries; None for a plain ack."""
-    if not frame.payload.strip():
-        return None
-    return extract_dps(parse_json_object(frame.payload))
 
 
 def read_push(frame: Frame) -> tuple[dict[str, Any], str | None]:
