@@ -7,10 +7,9 @@ import hashlib
 import hmac
 import struct
 import zlib
-from typing import NamedTuple, Protocol
+from typing import ClassVar, NamedTuple, Protocol
 
-import attrs
-
+from ._value import Value, set_fields
 from .crypto.backend import CryptoBackend
 from .errors import FrameError, IntegrityError, LocalProtocolError
 from .keys import require_key
@@ -41,7 +40,7 @@ TAG_SIZE = 16
 class RawFrame(NamedTuple):
     """Header values and the payload as the layout leaves it (still enciphered on 3.1-3.4).
 
-    A tuple rather than an attrs class: one is made per frame on the decode hot path.
+    A tuple rather than a class: one is made per frame on the decode hot path.
     """
 
     seqno: int
@@ -152,15 +151,34 @@ CRC32 = Crc32Trailer()
 HMAC_SHA256 = HmacTrailer()
 
 
-@attrs.frozen
-class Layout55AA:
+class Layout55AA(Value):
     """`000055AA seqno cmd length [retcode] payload trailer 0000AA55`."""
 
+    _fields: ClassVar[tuple[str, ...]] = ("trailer", "prefix", "suffix", "header_size", "iv_size")
+    __slots__ = _fields
+
     trailer: Crc32Trailer | HmacTrailer
-    prefix: bytes = bytes.fromhex("000055aa")
-    suffix: bytes = bytes.fromhex("0000aa55")
-    header_size: int = 16
-    iv_size: int = 0
+    prefix: bytes
+    suffix: bytes
+    header_size: int
+    iv_size: int
+
+    def __init__(
+        self,
+        trailer: Crc32Trailer | HmacTrailer,
+        prefix: bytes = bytes.fromhex("000055aa"),
+        suffix: bytes = bytes.fromhex("0000aa55"),
+        header_size: int = 16,
+        iv_size: int = 0,
+    ) -> None:
+        set_fields(
+            self,
+            trailer=trailer,
+            prefix=prefix,
+            suffix=suffix,
+            header_size=header_size,
+            iv_size=iv_size,
+        )
 
     def frame_size(self, header: bytes, max_length: int) -> int:
         length: int = _U32.unpack_from(header, 12)[0]
@@ -207,14 +225,25 @@ class Layout55AA:
         return RawFrame(seqno, cmd, retcode, data[payload_start:payload_end])
 
 
-@attrs.frozen
-class Layout6699:
+class Layout6699(Value):
     """`00006699 0000 seqno cmd length iv ciphertext tag 00009966`, AES-GCM, AAD = bytes 4..17."""
 
-    prefix: bytes = bytes.fromhex("00006699")
-    suffix: bytes = bytes.fromhex("00009966")
-    header_size: int = 18
-    iv_size: int = IV_SIZE
+    _fields: ClassVar[tuple[str, ...]] = ("prefix", "suffix", "header_size", "iv_size")
+    __slots__ = _fields
+
+    prefix: bytes
+    suffix: bytes
+    header_size: int
+    iv_size: int
+
+    def __init__(
+        self,
+        prefix: bytes = bytes.fromhex("00006699"),
+        suffix: bytes = bytes.fromhex("00009966"),
+        header_size: int = 18,
+        iv_size: int = IV_SIZE,
+    ) -> None:
+        set_fields(self, prefix=prefix, suffix=suffix, header_size=header_size, iv_size=iv_size)
 
     def frame_size(self, header: bytes, max_length: int) -> int:
         length: int = _U32.unpack_from(header, 14)[0]

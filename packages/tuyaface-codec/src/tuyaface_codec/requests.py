@@ -5,10 +5,9 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-import attrs
-
+from ._value import Value, set_fields
 from .commands import Command
 from .errors import ArgumentTypeError, InvalidArgument, LocalProtocolError, PayloadError
 
@@ -110,19 +109,24 @@ def dp_numbers(dp_ids: Iterable[int | str]) -> list[int]:
         raise InvalidArgument(f"DP ids are numbers such as 18 or '18', got {dp_ids!r}") from None
 
 
-@attrs.frozen
-class LegacyRequests:
+class LegacyRequests(Value):
     """3.1 - 3.3: DP_QUERY / CONTROL with devId, uid and a string `t`."""
 
-    commands: Mapping[RequestKind, int] = attrs.field(
-        factory=lambda: {
-            RequestKind.STATUS: Command.DP_QUERY,
-            RequestKind.SET: Command.CONTROL,
-            RequestKind.HEARTBEAT: Command.HEART_BEAT,
-            RequestKind.REFRESH: Command.UPDATEDPS,
-            RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
-        }
-    )
+    _fields: ClassVar[tuple[str, ...]] = ("commands",)
+    __slots__ = _fields
+
+    commands: Mapping[RequestKind, int]
+
+    def __init__(self, commands: Mapping[RequestKind, int] | None = None) -> None:
+        if commands is None:
+            commands = {
+                RequestKind.STATUS: Command.DP_QUERY,
+                RequestKind.SET: Command.CONTROL,
+                RequestKind.HEARTBEAT: Command.HEART_BEAT,
+                RequestKind.REFRESH: Command.UPDATEDPS,
+                RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
+            }
+        set_fields(self, commands=commands)
 
     def command_for(self, kind: RequestKind) -> int:
         try:
@@ -170,20 +174,25 @@ class LegacyRequests:
         return {"devId": dev_id, "uid": dev_id, "t": str(t), "dps": values}
 
 
-@attrs.frozen
-class Protocol5Requests:
+class Protocol5Requests(Value):
     """3.4 / 3.5: DP_QUERY_NEW `{}` and CONTROL_NEW with the `protocol: 5` envelope."""
 
-    commands: Mapping[RequestKind, int] = attrs.field(
-        factory=lambda: {
-            RequestKind.STATUS: Command.DP_QUERY_NEW,
-            RequestKind.SET: Command.CONTROL_NEW,
-            RequestKind.HEARTBEAT: Command.HEART_BEAT,
-            RequestKind.REFRESH: Command.UPDATEDPS,
-            RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
-            RequestKind.SUB_DEVICES: Command.LAN_EXT_STREAM,
-        }
-    )
+    _fields: ClassVar[tuple[str, ...]] = ("commands",)
+    __slots__ = _fields
+
+    commands: Mapping[RequestKind, int]
+
+    def __init__(self, commands: Mapping[RequestKind, int] | None = None) -> None:
+        if commands is None:
+            commands = {
+                RequestKind.STATUS: Command.DP_QUERY_NEW,
+                RequestKind.SET: Command.CONTROL_NEW,
+                RequestKind.HEARTBEAT: Command.HEART_BEAT,
+                RequestKind.REFRESH: Command.UPDATEDPS,
+                RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
+                RequestKind.SUB_DEVICES: Command.LAN_EXT_STREAM,
+            }
+        set_fields(self, commands=commands)
 
     def command_for(self, kind: RequestKind) -> int:
         return self.commands[kind]
