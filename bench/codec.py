@@ -30,7 +30,7 @@ from typing import Any
 import tuyaface_codec as codec
 from tuyaface_codec import Frame, RequestKind, extract_dps, parse_json_object
 
-VERSIONS = ("3.3", "3.4", "3.5")
+VERSIONS = ("3.1", "3.3", "3.4", "3.5")
 JOBS = ("encode status", "encode set", "decode status")
 BACKENDS = ("pycryptodome", "cryptography")
 
@@ -49,8 +49,8 @@ Job = Callable[[], object]
 
 
 def session_key(version: str) -> bytes:
-    """The key frames are sealed with: the local key on 3.3, a session key on 3.4 / 3.5."""
-    return LOCAL_KEY if version == "3.3" else SESSION_KEY
+    """The key frames are sealed with: the local key up to 3.3, a session key on 3.4 / 3.5."""
+    return SESSION_KEY if codec.get_protocol(version).needs_handshake else LOCAL_KEY
 
 
 def reply_frame(version: str) -> bytes:
@@ -65,8 +65,9 @@ def ours(version: str, backend: str) -> dict[str, Job]:
     protocol = codec.get_protocol(version, crypto=codec.get_backend(backend))
     key = session_key(version)
     seqnos = itertools.count(1)
+    iv_size = protocol.iv_size
     fresh_iv: Callable[[], bytes | None] = (
-        (lambda: os.urandom(12)) if version == "3.5" else (lambda: None)
+        (lambda: os.urandom(iv_size)) if iv_size else (lambda: None)
     )
     reply = reply_frame(version)
 
@@ -99,7 +100,7 @@ def tinytuya_jobs(version: str) -> dict[str, Job]:
     device = XenonDevice(DEV_ID, "127.0.0.1", LOCAL_KEY.decode(), version=float(version))
     device.local_key = session_key(version)  # what its handshake leaves behind on 3.4 / 3.5
     reply = reply_frame(version)
-    hmac_key = None if version == "3.3" else device.local_key
+    hmac_key = device.local_key if codec.get_protocol(version).needs_handshake else None
 
     def decode() -> Any:
         message = unpack_message(reply, hmac_key=hmac_key)
