@@ -72,7 +72,7 @@ class Protocol(Value):
         "device_echoes_seqno",
         "crypto",
     )
-    __slots__ = _fields
+    __slots__ = (*_fields, "version_tag")
     _uncompared: ClassVar[frozenset[str]] = frozenset({"crypto"})
 
     version: str
@@ -85,6 +85,7 @@ class Protocol(Value):
     prefers_device22: bool
     device_echoes_seqno: bool
     crypto: CryptoBackend | None
+    version_tag: bytes  # `version` as bytes, made once (not per frame)
 
     def __init__(
         self,
@@ -111,6 +112,7 @@ class Protocol(Value):
             prefers_device22=prefers_device22,
             device_echoes_seqno=device_echoes_seqno,
             crypto=crypto,
+            version_tag=version.encode("ascii"),
         )
 
     @property
@@ -123,10 +125,6 @@ class Protocol(Value):
         """Bytes of fresh random IV each frame needs (12 on 3.5, else 0)."""
         return self.layout.iv_size
 
-    @property
-    def version_tag(self) -> bytes:
-        return self.version.encode("ascii")
-
     def backend(self) -> CryptoBackend:
         """The crypto backend bound to this object, else the process default."""
         return self.crypto or default_backend()
@@ -138,28 +136,31 @@ class Protocol(Value):
     def encode_frame(self, frame: Frame, *, key: KeyLike | None, iv: bytes | None = None) -> bytes:
         """Wire bytes for `frame` under `key` (the local key, or the session key after the
         handshake). 3.5 needs `iv`: 12 fresh random bytes per frame."""
-        raw_key, crypto = as_key(key), self.backend()
+        raw_key, crypto = as_key(key), self.crypto or default_backend()
+        cmd, body = frame.cmd, frame.payload
         header = b""
-        if frame.payload and self.header_rule.carries(frame.cmd):
+        if body and self.header_rule.carries(cmd):
             header = self.version_tag + frame.header_extra
-        payload = self.cipher.seal(frame.cmd, header, frame.payload, key=raw_key, crypto=crypto)
+        payload = self.cipher.seal(cmd, header, body, key=raw_key, crypto=crypto)
         return self.layout.encode(
-            frame.seqno, frame.cmd, frame.retcode, payload, key=raw_key, iv=iv, crypto=crypto
+            frame.seqno, cmd, frame.retcode, payload, key=raw_key, iv=iv, crypto=crypto
         )
 
     def decode_frame(self, data: bytes, *, key: KeyLike | None, from_device: bool) -> Frame:
         """Exactly one whole frame: integrity checked first, then decrypted."""
-        raw_key, crypto = as_key(key), self.backend()
-        raw = self.layout.decode(bytes(data), key=raw_key, from_device=from_device, crypto=crypto)
+        raw_key, crypto = as_key(key), self.crypto or default_backend()
+        seqno, cmd, retcode, payload = self.layout.decode(
+            bytes(data), key=raw_key, from_device=from_device, crypto=crypto
+        )
         try:
-            extra, body = self.cipher.open(raw.payload, key=raw_key, crypto=crypto)
+            extra, body = self.cipher.open(payload, key=raw_key, crypto=crypto)
         except DecryptError as exc:
-            raise DecryptError(str(exc), seqno=raw.seqno, cmd=raw.cmd) from None
+            raise DecryptError(str(exc), seqno=seqno, cmd=cmd) from None
         if extra is None:
             extra = ZERO_HEADER_EXTRA
         elif len(extra) != len(ZERO_HEADER_EXTRA):  # a plugin's tag not 3 characters long
             raise FrameError("header_extra must be exactly 12 bytes")
-        return trusted_frame(raw.seqno, raw.cmd, body, raw.retcode, extra)
+        return trusted_frame(seqno, cmd, body, retcode, extra)
 
     def session_key(self, local_key: KeyLike, local_nonce: bytes, remote_nonce: bytes) -> bytes:
         """The 3.4 / 3.5 session key from both handshake nonces."""
@@ -197,8 +198,10 @@ class Protocol(Value):
         dp_ids: Iterable[int | str] | None = None,
     ) -> Frame:
         """A client frame for a request of `kind`."""
-        payload = self.requests.build(kind, dev_id=dev_id, t=t, dps=dps, cid=cid, dp_ids=dp_ids)
-        return Frame(seqno, self.requests.command_for(kind), payload)
+        requests = self.requests
+        cmd = requests.command_for(kind)
+        payload = requests.build(kind, dev_id=dev_id, t=t, dps=dps, cid=cid, dp_ids=dp_ids)
+        return Frame(seqno, cmd, payload)
 
     def encode_broadcast(
         self, info: dict[str, object] | bytes, *, iv: bytes | None = None, seqno: int = 0
