@@ -104,7 +104,16 @@ def require_suffix(suffix: bytes, data: bytes | bytearray, end: int) -> None:
     """FrameError unless the frame ending at `end` in `data` ends with `suffix`: a cheap
     check that comes before any integrity check (and, in the decoder, before any copy)."""
     if data[end - len(suffix) : end] != suffix:
-        raise FrameError(f"frame does not end with {suffix.hex().upper()}")
+        raise suffix_error(suffix)
+
+
+def suffix_error(suffix: bytes) -> FrameError:
+    """What a frame that does not end with `suffix` raises."""
+    return FrameError(f"frame does not end with {suffix.hex().upper()}")
+
+
+# RawFrame(...) runs a Python-level __new__: tuple.__new__ makes one in 0.12 us, not 0.22.
+_new_tuple = tuple.__new__
 
 
 class Crc32Trailer:
@@ -217,12 +226,13 @@ class Layout55AA(Value):
             raise FrameError("frame does not start with 000055AA")
         if length != len(data) - self.header_size:
             raise FrameError(f"length field says {length}, frame holds {len(data) - 16}")
-        require_suffix(self.suffix, data, len(data))
+        if not data.endswith(self.suffix):
+            raise suffix_error(self.suffix)
         expected = self.trailer.compute(key, data[:payload_end])
         if not hmac.compare_digest(expected, data[payload_end:trailer_end]):
             raise IntegrityError("frame checksum mismatch: corrupted, or wrong key / version")
         retcode = _U32.unpack_from(data, 16)[0] if from_device else None
-        return RawFrame(seqno, cmd, retcode, data[payload_start:payload_end])
+        return _new_tuple(RawFrame, (seqno, cmd, retcode, data[payload_start:payload_end]))
 
 
 class Layout6699(Value):
@@ -284,16 +294,17 @@ class Layout6699(Value):
             raise FrameError("frame does not start with 00006699")
         if length != len(data) - self.header_size - len(self.suffix):
             raise FrameError(f"length field says {length}, frame holds {len(data) - 22}")
-        require_suffix(self.suffix, data, len(data))
+        if not data.endswith(self.suffix):
+            raise suffix_error(self.suffix)
         iv_end = self.header_size + IV_SIZE
         plaintext = crypto.gcm_decrypt(
             require_key(key), data[self.header_size : iv_end], data[iv_end:-4], data[4:18]
         )
         if not from_device:
-            return RawFrame(seqno, cmd, None, plaintext)
+            return _new_tuple(RawFrame, (seqno, cmd, None, plaintext))
         if len(plaintext) < 4:
             raise FrameError("device frame too short to hold its return code")
-        return RawFrame(seqno, cmd, _U32.unpack_from(plaintext)[0], plaintext[4:])
+        return _new_tuple(RawFrame, (seqno, cmd, _U32.unpack_from(plaintext)[0], plaintext[4:]))
 
 
 LAYOUT_55AA_CRC = Layout55AA(CRC32)
