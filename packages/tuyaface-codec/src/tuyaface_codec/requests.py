@@ -97,21 +97,21 @@ class RequestBuilder(Protocol):
         ...
 
 
-# One small function per request kind and generation: the JSON object to send. A table of
+# One small function per request kind and generation: the JSON bytes to send. A table of
 # them replaces a chain of `kind` tests (a body 0.4-0.5 us faster: encode jobs -7 to -10%).
-Body = Callable[[str, int, DpsLike | None, str | None, Iterable[int | str] | None], object]
+Body = Callable[[str, int, DpsLike | None, str | None, Iterable[int | str] | None], bytes]
 
 
 def _heartbeat(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
-               dp_ids: Iterable[int | str] | None) -> object:
-    return {"gwId": dev_id, "devId": dev_id}
+               dp_ids: Iterable[int | str] | None) -> bytes:
+    return dump_json({"gwId": dev_id, "devId": dev_id})
 
 
 def _refresh(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
-             dp_ids: Iterable[int | str] | None) -> object:
+             dp_ids: Iterable[int | str] | None) -> bytes:
     # A sub-device's refresh names it in a list: a bare string is ignored (§10a).
     ids = dp_numbers(dp_ids or ())
-    return {"dpId": ids} if cid is None else {"dpId": ids, "cid": [cid]}
+    return dump_json({"dpId": ids} if cid is None else {"dpId": ids, "cid": [cid]})
 
 
 def dp_numbers(dp_ids: Iterable[int | str]) -> list[int]:
@@ -123,52 +123,64 @@ def dp_numbers(dp_ids: Iterable[int | str]) -> list[int]:
 
 
 def _legacy_query(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
-                  dp_ids: Iterable[int | str] | None) -> object:
+                  dp_ids: Iterable[int | str] | None) -> bytes:
     if cid is not None:
-        return {"t": t, "cid": cid}
-    return {"gwId": dev_id, "devId": dev_id, "uid": dev_id, "t": str(t)}
+        return dump_json({"t": t, "cid": cid})
+    if dev_id.__class__ is not str:
+        return dump_json({"gwId": dev_id, "devId": dev_id, "uid": dev_id, "t": str(t)})
+    # Every poll's body, formatted directly: 0.35 us, not 1.1 (3.1 / 3.3 encode status -20%).
+    # Byte for byte dump_json's (test_codec_roundtrip checks it).
+    quoted_id = _quote(dev_id)
+    quoted_t = _quote(str(t))
+    return b'{"gwId":%s,"devId":%s,"uid":%s,"t":%s}' % (quoted_id, quoted_id, quoted_id, quoted_t)
 
 
-def _legacy_values(values: dict[str, Any], dev_id: str, t: int, cid: str | None) -> object:
+def _quote(text: str) -> bytes:
+    """`text` as a JSON string, as dump_json writes it."""
+    return _json.encode_basestring_ascii(text).encode("ascii")
+
+
+def _legacy_values(values: dict[str, Any], dev_id: str, t: int, cid: str | None) -> bytes:
     if cid is not None:
-        return {"t": t, "cid": cid, "dps": values}
-    return {"devId": dev_id, "uid": dev_id, "t": str(t), "dps": values}
+        return dump_json({"t": t, "cid": cid, "dps": values})
+    return dump_json({"devId": dev_id, "uid": dev_id, "t": str(t), "dps": values})
 
 
 def _legacy_set(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
-                dp_ids: Iterable[int | str] | None) -> object:
+                dp_ids: Iterable[int | str] | None) -> bytes:
     return _legacy_values(dps_dict(dps), dev_id, t, cid)
 
 
 def _legacy_device22(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
-                     dp_ids: Iterable[int | str] | None) -> object:
+                     dp_ids: Iterable[int | str] | None) -> bytes:
     return _legacy_values(_null_dps(dp_ids), dev_id, t, cid)
 
 
 def _p5_status(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
-               dp_ids: Iterable[int | str] | None) -> object:
-    return {} if cid is None else {"cid": cid}
+               dp_ids: Iterable[int | str] | None) -> bytes:
+    # the constant, not the encoder's output (3.4 / 3.5 encode status -11%)
+    return b"{}" if cid is None else dump_json({"cid": cid})
 
 
 def _p5_sub_devices(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
-                    dp_ids: Iterable[int | str] | None) -> object:
-    return {"reqType": "subdev_online_stat_query", "data": {"cids": []}}
+                    dp_ids: Iterable[int | str] | None) -> bytes:
+    return dump_json({"reqType": "subdev_online_stat_query", "data": {"cids": []}})
 
 
-def _p5_values(values: dict[str, Any], t: int, cid: str | None) -> object:
+def _p5_values(values: dict[str, Any], t: int, cid: str | None) -> bytes:
     if cid is None:
-        return {"protocol": 5, "t": t, "data": {"dps": values}}
+        return dump_json({"protocol": 5, "t": t, "data": {"dps": values}})
     data = {"cid": cid, "ctype": 0, "dps": values}
-    return {"protocol": 5, "t": t, "data": data, "cid": cid}
+    return dump_json({"protocol": 5, "t": t, "data": data, "cid": cid})
 
 
 def _p5_set(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
-            dp_ids: Iterable[int | str] | None) -> object:
+            dp_ids: Iterable[int | str] | None) -> bytes:
     return _p5_values(dps_dict(dps), t, cid)
 
 
 def _p5_device22(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
-                 dp_ids: Iterable[int | str] | None) -> object:
+                 dp_ids: Iterable[int | str] | None) -> bytes:
     return _p5_values(_null_dps(dp_ids), t, cid)
 
 
@@ -227,7 +239,7 @@ class LegacyRequests(Value):
         if kind not in self.commands:
             self.command_for(kind)  # raises
         body = _LEGACY_BODIES.get(kind, _legacy_query)
-        return dump_json(body(dev_id, t, dps, cid, dp_ids))
+        return body(dev_id, t, dps, cid, dp_ids)
 
 
 class Protocol5Requests(Value):
@@ -263,4 +275,4 @@ class Protocol5Requests(Value):
         cid: str | None = None,
         dp_ids: Iterable[int | str] | None = None,
     ) -> bytes:
-        return dump_json(_P5_BODIES[kind](dev_id, t, dps, cid, dp_ids))
+        return _P5_BODIES[kind](dev_id, t, dps, cid, dp_ids)
