@@ -9,9 +9,10 @@ Three jobs per protocol version, each measured as frames per second:
   (``decode_frame`` + ``parse_json_object`` + ``extract_dps``; tinytuya:
   ``unpack_message`` + ``_decode_payload``).
 
-Every round times a fixed number of calls; the table shows the median rate over the rounds and
-the ratio to tinytuya's median from the same run. 3.5 frames get a fresh ``os.urandom(12)`` IV
-each (tinytuya draws its own). Run: ``python bench/codec.py [--rounds 31] [--number 1000]``.
+Every round times a fixed number of calls of each contender, in a shuffled order; the table
+shows the median rate over the rounds and the median of the per-round ratios to tinytuya.
+3.5 frames get a fresh ``os.urandom(12)`` IV each (tinytuya draws its own).
+Run: ``python bench/codec.py [--rounds 31] [--number 1000]``.
 tinytuya is a benchmark-only dependency: ``pip install tinytuya==1.20.0``.
 
 tinytuya uses cryptography when it is installed, so the main table compares it with both of
@@ -151,9 +152,10 @@ def rate(job: Job, number: int) -> float:
     return number / (time.perf_counter() - start)
 
 
-def measure(jobs: dict[str, Job], rounds: int, number: int) -> dict[str, float]:
-    """Median frames/s per implementation. Short rounds, in a shuffled order each time, so a
-    burst of load from elsewhere on the machine hits every contender alike."""
+def measure(jobs: dict[str, Job], rounds: int, number: int) -> dict[str, list[float]]:
+    """Frames/s of each implementation, one sample per round. Short rounds, in a shuffled
+    order each time, so a burst of load from elsewhere on the machine hits every contender
+    alike."""
     samples: dict[str, list[float]] = {name: [] for name in jobs}
     for job in jobs.values():
         rate(job, max(1, number // 10))  # warm caches and lazy imports
@@ -163,10 +165,12 @@ def measure(jobs: dict[str, Job], rounds: int, number: int) -> dict[str, float]:
         shuffler.shuffle(order)
         for name in order:
             samples[name].append(rate(jobs[name], number))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
 
 
 def run(rounds: int, number: int, versions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One row per version and job: median rates, and each backend's ratio to tinytuya as
+    the median of the per-round ratios (paired: both ran in the same round)."""
     rows = []
     for version in versions:
         check(version)
@@ -175,8 +179,13 @@ def run(rounds: int, number: int, versions: tuple[str, ...]) -> list[dict[str, A
         for job in JOBS:
             contenders = {"tinytuya": theirs[job]}
             contenders.update({backend: mine[backend][job] for backend in BACKENDS})
-            medians = measure(contenders, rounds, number)
-            rows.append({"version": version, "job": job, **medians})
+            samples = measure(contenders, rounds, number)
+            row: dict[str, Any] = {"version": version, "job": job}
+            row.update({name: statistics.median(values) for name, values in samples.items()})
+            for backend in BACKENDS:
+                paired = zip(samples[backend], samples["tinytuya"], strict=True)
+                row[f"{backend} ratio"] = statistics.median(a / b for a, b in paired)
+            rows.append(row)
     return rows
 
 
@@ -186,7 +195,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         base = row["tinytuya"]
         cells = [f"{base:,.0f}/s"] + [
-            f"{row[backend]:,.0f}/s ({row[backend] / base:.1f}x)" for backend in BACKENDS
+            f"{row[backend]:,.0f}/s ({row[backend + ' ratio']:.2f}x)" for backend in BACKENDS
         ]
         lines.append(f"| {row['version']} | {row['job']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -206,10 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(args.rounds, args.number, tuple(args.versions))
     tinytuya_lib = importlib.import_module("tinytuya.core.crypto_helper").CRYPTOLIB
     print(f"Python {sys.version.split()[0]}, {args.rounds} rounds x {args.number} calls, "
-          f"median frames per second (ratio to tinytuya, which uses {tinytuya_lib})\n")
+          f"median frames per second (paired ratio to tinytuya, which uses {tinytuya_lib})\n")
     print(table(rows), flush=True)
     judged = BACKENDS[-1]  # cryptography, or pycryptodome in the child
-    slow = [row for row in rows if row[judged] / row["tinytuya"] < args.target]
+    slow = [row for row in rows if row[f"{judged} ratio"] < args.target]
     for row in slow:
         print(f"below {args.target}x ({judged}): {row['version']} {row['job']}", file=sys.stderr)
     if "cryptography" in BACKENDS and args.pycryptodome_versions:
