@@ -10,7 +10,15 @@ import sys
 import pytest
 from codec_support import BUILTIN_VERSIONS
 
-from tuyaface_codec import Frame, FrameDecoder, FrameError, get_backend, get_protocol, parts
+from tuyaface_codec import (
+    Frame,
+    FrameDecoder,
+    FrameError,
+    RequestKind,
+    get_backend,
+    get_protocol,
+    parts,
+)
 
 KEY = b"0123456789abcdef"
 
@@ -48,6 +56,22 @@ def test_a_frame_is_immutable() -> None:
     with pytest.raises(AttributeError):
         frame.extra = 1  # type: ignore[attr-defined]
     assert frame.seqno == 2 - 1
+
+
+@pytest.mark.parametrize("tag", BUILTIN_VERSIONS)
+def test_frames_the_codec_builds_are_frames_like_any_other(tag: str) -> None:
+    version = get_protocol(tag)
+    built = version.build_request(RequestKind.STATUS, seqno=3, dev_id="x", t=1)
+    wire = version.encode_frame(built, key=KEY, iv=bytes(12))
+    decoded = version.decode_frame(wire, key=KEY, from_device=False)
+    for frame in (built, decoded):
+        assert type(frame) is Frame and frame == Frame(3, built.cmd, built.payload)
+        with pytest.raises(AttributeError):
+            frame.seqno = 4  # type: ignore[misc]
+        with pytest.raises(AttributeError):
+            frame.anything = 4  # type: ignore[attr-defined]
+    with pytest.raises(FrameError):
+        version.build_request(RequestKind.STATUS, seqno=2**32, dev_id="x", t=1)
 
 
 def test_frames_compare_and_hash_by_value() -> None:

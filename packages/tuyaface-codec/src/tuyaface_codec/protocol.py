@@ -12,7 +12,7 @@ from ._value import Value, set_fields
 from .crypto.backend import CryptoBackend
 from .crypto.select import default_backend
 from .errors import DecryptError, FrameError, LocalProtocolError
-from .frame import ZERO_HEADER_EXTRA, Frame, trusted_frame
+from .frame import ZERO_HEADER_EXTRA, Frame, request_frame, trusted_frame
 from .handshake import SessionKeyRule
 from .keys import KeyLike, as_key, require_key
 from .requests import DpsLike, RequestBuilder, RequestKind, dump_json
@@ -201,7 +201,7 @@ class Protocol(Value):
         requests = self.requests
         cmd = requests.command_for(kind)
         payload = requests.build(kind, dev_id=dev_id, t=t, dps=dps, cid=cid, dp_ids=dp_ids)
-        return Frame(seqno, cmd, payload)
+        return request_frame(seqno, cmd, payload)
 
     def encode_broadcast(
         self, info: dict[str, object] | bytes, *, iv: bytes | None = None, seqno: int = 0
