@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 from typing import ClassVar, Protocol
 
@@ -13,6 +12,11 @@ from ._value import Value, set_fields
 from .crypto.backend import CryptoBackend
 from .errors import DecryptError, IntegrityError
 from .keys import require_key
+
+try:  # CPython's own MD5 for 3.1's short signatures: 0.4 us against OpenSSL's 0.7 (3.1 encode set -6%)
+    from _md5 import md5  # type: ignore[import-not-found]
+except ImportError:  # an interpreter built without it
+    from hashlib import md5
 
 __all__ = [
     "HEADER_SIZE",
@@ -149,7 +153,7 @@ class SignedBase64Cipher(Value):
         )
 
     def _signature(self, key: bytes, b64: bytes) -> bytes:
-        digest = hashlib.md5(b"data=" + b64 + b"||lpv=" + self.tag + b"||" + key).hexdigest()
+        digest: str = md5(b"data=" + b64 + b"||lpv=" + self.tag + b"||" + key).hexdigest()
         return digest[8:24].encode("ascii")
 
     def seal(
