@@ -13,7 +13,8 @@ from .crypto.backend import CryptoBackend
 from .errors import DecryptError, IntegrityError
 from .keys import require_key
 
-try:  # CPython's own MD5 for 3.1's short signatures: 0.4 us against OpenSSL's 0.7 (3.1 encode set -6%)
+# CPython's own MD5 for 3.1's short signatures: 0.4 us against OpenSSL's 0.7 (3.1 encode set -6%)
+try:
     from _md5 import md5  # type: ignore[import-not-found]
 except ImportError:  # an interpreter built without it
     from hashlib import md5
