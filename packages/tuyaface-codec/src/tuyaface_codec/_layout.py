@@ -104,15 +104,11 @@ def require_suffix(suffix: bytes, data: bytes | bytearray, end: int) -> None:
     """FrameError unless the frame ending at `end` in `data` ends with `suffix`: a cheap
     check that comes before any integrity check (and, in the decoder, before any copy)."""
     if data[end - len(suffix) : end] != suffix:
-        raise suffix_error(suffix)
+        raise FrameError(f"frame does not end with {suffix.hex().upper()}")
 
 
-def suffix_error(suffix: bytes) -> FrameError:
-    """What a frame that does not end with `suffix` raises."""
-    return FrameError(f"frame does not end with {suffix.hex().upper()}")
-
-
-# RawFrame(...) runs a Python-level __new__: tuple.__new__ makes one in 0.12 us, not 0.22.
+# RawFrame(...) runs a Python-level __new__: tuple.__new__ makes one in 0.12 us, not 0.22
+# (decode -2%).
 _new_tuple = tuple.__new__
 
 
@@ -226,8 +222,7 @@ class Layout55AA(Value):
             raise FrameError("frame does not start with 000055AA")
         if length != len(data) - self.header_size:
             raise FrameError(f"length field says {length}, frame holds {len(data) - 16}")
-        if not data.endswith(self.suffix):
-            raise suffix_error(self.suffix)
+        require_suffix(self.suffix, data, len(data))
         expected = self.trailer.compute(key, data[:payload_end])
         if not hmac.compare_digest(expected, data[payload_end:trailer_end]):
             raise IntegrityError("frame checksum mismatch: corrupted, or wrong key / version")
@@ -294,8 +289,7 @@ class Layout6699(Value):
             raise FrameError("frame does not start with 00006699")
         if length != len(data) - self.header_size - len(self.suffix):
             raise FrameError(f"length field says {length}, frame holds {len(data) - 22}")
-        if not data.endswith(self.suffix):
-            raise suffix_error(self.suffix)
+        require_suffix(self.suffix, data, len(data))
         iv_end = self.header_size + IV_SIZE
         plaintext = crypto.gcm_decrypt(
             require_key(key), data[self.header_size : iv_end], data[iv_end:-4], data[4:18]

@@ -38,7 +38,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     try:
         text = body.decode("utf-8")
         if text[:1] == "{":  # the usual case, without decode()'s two whitespace regexes
-            # the C scanner itself, without raw_decode's Python frame (-0.3 us of 2.8)
+            # the C scanner itself, without raw_decode's Python frame (-0.3 us of 2.8: decode -5%)
             try:
                 value, end = _SCAN(text, 0)
             except StopIteration as stop:  # a bad value inside the object
