@@ -238,7 +238,7 @@ def test_heartbeat_answers_with_seqno_0_all_count(
 def tuyapi_32() -> Protocol:
     """What tuyapi speaks to a 3.2 device: 3.2's rules with the "3.3" version header."""
     cipher = ClearHeaderEcbCipher(b"3.3", also_read=(b"3.2",))
-    return attrs.evolve(get_protocol("3.2"), version="3.3", cipher=cipher)
+    return get_protocol("3.2").replace(version="3.3", cipher=cipher)
 
 
 def test_a_32_device_takes_requests_with_a_33_header(transport: str, driver: str) -> None:

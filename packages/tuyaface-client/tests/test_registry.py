@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pluggy
 import pytest
 from simkit import DEV_ID, KEY, simulator
@@ -46,8 +45,8 @@ class Version98:
 
     @hookimpl
     def tuyaface_provide_protocols(self) -> list[Protocol]:
-        return [attrs.evolve(v33.PROTOCOL, version="9.8", cipher=attrs.evolve(
-            v33.PROTOCOL.cipher, tag=b"9.8"))]  # fmt: skip
+        cipher = v33.PROTOCOL.cipher.replace(tag=b"9.8")
+        return [v33.PROTOCOL.replace(version="9.8", cipher=cipher)]
 
 
 class Other(AsyncioFactory):

@@ -3,16 +3,10 @@ the way an outside package would do it. Nothing in tuyaface_codec knows about it
 
 from __future__ import annotations
 
-import attrs
-
-from tuyaface_codec import Protocol, hookimpl
+from tuyaface_codec import Protocol, hookimpl, parts
 from tuyaface_codec.versions import v33
 
-PROTOCOL = attrs.evolve(
-    v33.PROTOCOL,
-    version="9.9",
-    cipher=attrs.evolve(v33.PROTOCOL.cipher, tag=b"9.9"),
-)
+PROTOCOL = v33.PROTOCOL.replace(version="9.9", cipher=parts.ClearHeaderEcbCipher(b"9.9"))
 
 
 @hookimpl

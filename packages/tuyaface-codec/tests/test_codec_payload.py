@@ -30,6 +30,8 @@ HOSTILE = {
     "utf-16": '{"dps":{}}'.encode("utf-16"),
     "utf-8 bom": b'\xef\xbb\xbf{"dps":{}}',
     "truncated": b'{"dps":{"1":tr',
+    "bad value inside": b'{"dps":{"1":x}}',
+    "trailing comma inside": b'{"dps":[1,]}',
     "trailing garbage": b'{"dps":{}}xyz',
     "two objects": b"{}{}",
     "empty": b"",

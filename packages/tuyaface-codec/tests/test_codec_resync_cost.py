@@ -74,7 +74,7 @@ class CountingLayout:
 def counting(tag: str) -> tuple[Protocol, CountingLayout]:
     version = tuyaface_codec.get_protocol(tag)
     layout = CountingLayout(version.layout)
-    return attrs.evolve(version, layout=layout), layout
+    return version.replace(layout=layout), layout
 
 
 def fake_header(version: Protocol, length: int) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import attrs
 import pytest
 from codec_support import CountingBackend, flip, protocol
 from vectors import frame_bytes, frame_key, frame_vectors, from_device, transcripts, udp_vectors
@@ -82,9 +81,8 @@ def test_a_frame_failing_its_check_is_never_decrypted(
     """R6: tampered frames never reach ECB decryption, GCM plaintext or the payload cipher
     (which does the unpadding and header split); decode_frame never parses JSON at all."""
     cipher = CountingCipher(protocol(vector["version"], counting.inner).cipher)
-    version = attrs.evolve(
-        protocol(vector["version"], counting.inner), cipher=cipher
-    ).with_crypto(counting)
+    version = protocol(vector["version"], counting.inner).replace(cipher=cipher)
+    version = version.with_crypto(counting)
     wire, key, device = frame_bytes(vector), frame_key(vector), from_device(vector)
     region = _payload_region(vector)
     for bit in (region.start, region.start + 7, (region.start + region.stop) // 2, region.stop - 1):

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
-from typing import Protocol
-
-import attrs
+from typing import ClassVar, Protocol
 
 from ._padding import BLOCK, pad, unpad
+from ._value import Value, set_fields
 from .crypto.backend import CryptoBackend
 from .errors import DecryptError, IntegrityError
 from .keys import require_key
+
+# CPython's own MD5 for 3.1's short signatures: 0.4 us against OpenSSL's 0.7 (3.1 encode set -6%)
+try:
+    from _md5 import md5  # type: ignore[import-not-found]
+except ImportError:  # an interpreter built without it
+    from hashlib import md5
 
 __all__ = [
     "HEADER_SIZE",
@@ -60,12 +64,17 @@ def ecb_decrypt_unpad(data: bytes, key: bytes | None, crypto: CryptoBackend) -> 
     return unpad(crypto.ecb_decrypt(require_key(key), data))
 
 
-@attrs.frozen
-class InnerHeaderCipher:
+class InnerHeaderCipher(Value):
     """3.4 (ECB over header and JSON) and 3.5 (GCM is the layout's job: plaintext here)."""
+
+    _fields: ClassVar[tuple[str, ...]] = ("tag", "ecb")
+    __slots__ = _fields
 
     tag: bytes
     ecb: bool
+
+    def __init__(self, tag: bytes, ecb: bool) -> None:
+        set_fields(self, tag=tag, ecb=ecb)
 
     def seal(
         self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
@@ -83,13 +92,18 @@ class InnerHeaderCipher:
         return split_version_header(self.tag, payload)
 
 
-@attrs.frozen
-class ClearHeaderEcbCipher:
+class ClearHeaderEcbCipher(Value):
     """3.2 / 3.3: the version header in clear, then AES-ECB(local key) of the JSON.
     `also_read`: other version tags whose header is taken too (3.2 devices accept 3.3's)."""
 
+    _fields: ClassVar[tuple[str, ...]] = ("tag", "also_read")
+    __slots__ = _fields
+
     tag: bytes
-    also_read: tuple[bytes, ...] = ()
+    also_read: tuple[bytes, ...]
+
+    def __init__(self, tag: bytes, also_read: tuple[bytes, ...] = ()) -> None:
+        set_fields(self, tag=tag, also_read=also_read)
 
     def seal(
         self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
@@ -121,17 +135,26 @@ class ClearHeaderEcbCipher:
         )
 
 
-@attrs.frozen
-class SignedBase64Cipher:
+class SignedBase64Cipher(Value):
     """3.1: plaintext, except `encrypted_commands`, which carry
     `"3.1" || md5 signature || base64(AES-ECB(json))`."""
 
+    _fields: ClassVar[tuple[str, ...]] = ("encrypted_commands", "tag", "signature_size")
+    __slots__ = _fields
+
     encrypted_commands: frozenset[int]
-    tag: bytes = b"3.1"
-    signature_size: int = 16
+    tag: bytes
+    signature_size: int
+
+    def __init__(
+        self, encrypted_commands: frozenset[int], tag: bytes = b"3.1", signature_size: int = 16
+    ) -> None:
+        set_fields(
+            self, encrypted_commands=encrypted_commands, tag=tag, signature_size=signature_size
+        )
 
     def _signature(self, key: bytes, b64: bytes) -> bytes:
-        digest = hashlib.md5(b"data=" + b64 + b"||lpv=" + self.tag + b"||" + key).hexdigest()
+        digest: str = md5(b"data=" + b64 + b"||lpv=" + self.tag + b"||" + key).hexdigest()
         return digest[8:24].encode("ascii")
 
     def seal(

@@ -7,10 +7,9 @@ import hashlib
 import hmac
 import struct
 import zlib
-from typing import NamedTuple, Protocol
+from typing import ClassVar, NamedTuple, Protocol
 
-import attrs
-
+from ._value import Value, set_fields
 from .crypto.backend import CryptoBackend
 from .errors import FrameError, IntegrityError, LocalProtocolError
 from .keys import require_key
@@ -41,7 +40,7 @@ TAG_SIZE = 16
 class RawFrame(NamedTuple):
     """Header values and the payload as the layout leaves it (still enciphered on 3.1-3.4).
 
-    A tuple rather than an attrs class: one is made per frame on the decode hot path.
+    A tuple rather than a class: one is made per frame on the decode hot path.
     """
 
     seqno: int
@@ -108,6 +107,11 @@ def require_suffix(suffix: bytes, data: bytes | bytearray, end: int) -> None:
         raise FrameError(f"frame does not end with {suffix.hex().upper()}")
 
 
+# RawFrame(...) runs a Python-level __new__: tuple.__new__ makes one in 0.12 us, not 0.22
+# (decode -2%).
+_new_tuple = tuple.__new__
+
+
 class Crc32Trailer:
     """zlib CRC32 of header and payload, as a u32 (3.1-3.3, UDP)."""
 
@@ -152,15 +156,34 @@ CRC32 = Crc32Trailer()
 HMAC_SHA256 = HmacTrailer()
 
 
-@attrs.frozen
-class Layout55AA:
+class Layout55AA(Value):
     """`000055AA seqno cmd length [retcode] payload trailer 0000AA55`."""
 
+    _fields: ClassVar[tuple[str, ...]] = ("trailer", "prefix", "suffix", "header_size", "iv_size")
+    __slots__ = _fields
+
     trailer: Crc32Trailer | HmacTrailer
-    prefix: bytes = bytes.fromhex("000055aa")
-    suffix: bytes = bytes.fromhex("0000aa55")
-    header_size: int = 16
-    iv_size: int = 0
+    prefix: bytes
+    suffix: bytes
+    header_size: int
+    iv_size: int
+
+    def __init__(
+        self,
+        trailer: Crc32Trailer | HmacTrailer,
+        prefix: bytes = bytes.fromhex("000055aa"),
+        suffix: bytes = bytes.fromhex("0000aa55"),
+        header_size: int = 16,
+        iv_size: int = 0,
+    ) -> None:
+        set_fields(
+            self,
+            trailer=trailer,
+            prefix=prefix,
+            suffix=suffix,
+            header_size=header_size,
+            iv_size=iv_size,
+        )
 
     def frame_size(self, header: bytes, max_length: int) -> int:
         length: int = _U32.unpack_from(header, 12)[0]
@@ -204,17 +227,28 @@ class Layout55AA:
         if not hmac.compare_digest(expected, data[payload_end:trailer_end]):
             raise IntegrityError("frame checksum mismatch: corrupted, or wrong key / version")
         retcode = _U32.unpack_from(data, 16)[0] if from_device else None
-        return RawFrame(seqno, cmd, retcode, data[payload_start:payload_end])
+        return _new_tuple(RawFrame, (seqno, cmd, retcode, data[payload_start:payload_end]))
 
 
-@attrs.frozen
-class Layout6699:
+class Layout6699(Value):
     """`00006699 0000 seqno cmd length iv ciphertext tag 00009966`, AES-GCM, AAD = bytes 4..17."""
 
-    prefix: bytes = bytes.fromhex("00006699")
-    suffix: bytes = bytes.fromhex("00009966")
-    header_size: int = 18
-    iv_size: int = IV_SIZE
+    _fields: ClassVar[tuple[str, ...]] = ("prefix", "suffix", "header_size", "iv_size")
+    __slots__ = _fields
+
+    prefix: bytes
+    suffix: bytes
+    header_size: int
+    iv_size: int
+
+    def __init__(
+        self,
+        prefix: bytes = bytes.fromhex("00006699"),
+        suffix: bytes = bytes.fromhex("00009966"),
+        header_size: int = 18,
+        iv_size: int = IV_SIZE,
+    ) -> None:
+        set_fields(self, prefix=prefix, suffix=suffix, header_size=header_size, iv_size=iv_size)
 
     def frame_size(self, header: bytes, max_length: int) -> int:
         length: int = _U32.unpack_from(header, 14)[0]
@@ -261,10 +295,10 @@ class Layout6699:
             require_key(key), data[self.header_size : iv_end], data[iv_end:-4], data[4:18]
         )
         if not from_device:
-            return RawFrame(seqno, cmd, None, plaintext)
+            return _new_tuple(RawFrame, (seqno, cmd, None, plaintext))
         if len(plaintext) < 4:
             raise FrameError("device frame too short to hold its return code")
-        return RawFrame(seqno, cmd, _U32.unpack_from(plaintext)[0], plaintext[4:])
+        return _new_tuple(RawFrame, (seqno, cmd, _U32.unpack_from(plaintext)[0], plaintext[4:]))
 
 
 LAYOUT_55AA_CRC = Layout55AA(CRC32)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import attrs
-
 from ._layout import require_suffix
 from .errors import CodecError, TuyaError
 from .frame import Frame
@@ -17,10 +15,6 @@ __all__ = ["DEFAULT_MAX_LENGTH", "FrameDecoder"]
 DEFAULT_MAX_LENGTH = 16 * 1024
 
 
-# on_setattr=NO_OP: the key's converter runs in __init__ and `set_key` only; otherwise attrs
-# routes every assignment (the read offset moves once per frame candidate) through a
-# Python-level __setattr__.
-@attrs.define(on_setattr=attrs.setters.NO_OP)
 class FrameDecoder:
     """Feed bytes, get frames. Skips garbage to the next prefix and rejects a `length` over
     `max_length` as soon as the header is read.
@@ -44,13 +38,29 @@ class FrameDecoder:
       checked spans never overlap, so no byte is copied or checked twice.
     """
 
-    protocol: Protocol
-    key: bytes | None = attrs.field(converter=as_key, repr=False, kw_only=True)
-    from_device: bool = attrs.field(kw_only=True)
-    max_length: int = attrs.field(default=DEFAULT_MAX_LENGTH, kw_only=True)
-    _buffer: bytearray = attrs.field(factory=bytearray, init=False, repr=False)
-    _start: int = attrs.field(default=0, init=False, repr=False)  # bytes of _buffer consumed
-    _ready: list[Frame] = attrs.field(factory=list, init=False, repr=False)
+    __slots__ = ("_buffer", "_ready", "_start", "from_device", "key", "max_length", "protocol")
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        *,
+        key: KeyLike | None,
+        from_device: bool,
+        max_length: int = DEFAULT_MAX_LENGTH,
+    ) -> None:
+        self.protocol = protocol
+        self.key = as_key(key)
+        self.from_device = from_device
+        self.max_length = max_length
+        self._buffer = bytearray()
+        self._start = 0  # bytes of _buffer consumed
+        self._ready: list[Frame] = []
+
+    def __repr__(self) -> str:  # never the key
+        return (
+            f"FrameDecoder(protocol={self.protocol!r}, from_device={self.from_device!r}, "
+            f"max_length={self.max_length!r})"
+        )
 
     def set_key(self, key: KeyLike | None) -> None:
         """Use `key` for the frames that follow (the session key after a handshake)."""

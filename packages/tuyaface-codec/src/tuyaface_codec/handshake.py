@@ -6,8 +6,7 @@ import hashlib
 import hmac
 from typing import Protocol
 
-import attrs
-
+from ._value import Value
 from .crypto.backend import CryptoBackend
 from .errors import HandshakeError
 
@@ -76,9 +75,10 @@ class SessionKeyRule(Protocol):
         ...
 
 
-@attrs.frozen
-class EcbSessionKey:
+class EcbSessionKey(Value):
     """3.4: AES-ECB(local key, local_nonce XOR remote_nonce)."""
+
+    __slots__ = ()
 
     def derive(
         self, local_key: bytes, local_nonce: bytes, remote_nonce: bytes, crypto: CryptoBackend
@@ -86,9 +86,10 @@ class EcbSessionKey:
         return crypto.ecb_encrypt(local_key, _xor(local_nonce, remote_nonce))
 
 
-@attrs.frozen
-class GcmSessionKey:
+class GcmSessionKey(Value):
     """3.5: the 16 ciphertext bytes of AES-GCM(local key, iv=local_nonce[:12]) over the XOR."""
+
+    __slots__ = ()
 
     def derive(
         self, local_key: bytes, local_nonce: bytes, remote_nonce: bytes, crypto: CryptoBackend

@@ -1,7 +1,8 @@
 """The parts protocol versions are assembled from, for outside version plugins.
 
 A new version is a `Protocol` built from these (or from an existing version with
-`attrs.evolve`), returned by a `tuyaface_provide_protocols` hook implementation.
+`protocol.replace(...)`), returned by a `tuyaface_provide_protocols` hook implementation.
+Every part is an immutable value with `replace(**changes)`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ._layout import (
     Layout6699,
 )
 from ._padding import pad, unpad
+from ._value import Value
 from .handshake import EcbSessionKey, GcmSessionKey, SessionKeyRule
 from .protocol import Broadcast, HeaderRule, Protocol
 from .requests import LegacyRequests, Protocol5Requests, RequestBuilder
@@ -49,6 +51,7 @@ __all__ = [
     "RequestBuilder",
     "SessionKeyRule",
     "SignedBase64Cipher",
+    "Value",
     "ecb_decrypt_unpad",
     "pad",
     "split_version_header",

