@@ -1,4 +1,4 @@
-"""Events are immutable values (tuyaface/_value.py): equality, hashing, repr without DP
+"""Events are immutable values (tuyaface_codec.parts.Value): equality, hashing, repr without DP
 values, keyword construction, pattern matching, pickling; and the plain owners' reprs show
 no key."""
 

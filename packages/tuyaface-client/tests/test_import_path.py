@@ -8,8 +8,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 # a fresh process: import tuyaface, make a first Device on every built-in version
 FIRST_DEVICE = """
 import sys
@@ -43,7 +41,6 @@ assert not attrs_classes, attrs_classes
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.xfail(strict=False, reason="codec classes still attrs until w-codec is merged")
 def test_import_tuyaface_and_a_first_device_do_not_import_attrs() -> None:
     result = _run("loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('attr', "
                   "'attrs'))\nassert not loaded, loaded\n")  # fmt: skip

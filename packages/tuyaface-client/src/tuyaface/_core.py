@@ -20,6 +20,7 @@ from tuyaface_codec import (
     Timeout,
 )
 from tuyaface_codec.keys import KeyLike
+from tuyaface_codec.parts import fields_repr
 
 from ._args import (
     check_dp_ids,
@@ -30,7 +31,6 @@ from ._args import (
     check_version,
 )
 from ._dpcache import MAX_CACHED_DPS, DpCache
-from ._value import fields_repr
 from .events import Event, RequestDone, RequestFailed, StatusPush
 from .plugins import resolve_protocol, resolve_transport
 from .session import Session, local_key_bytes

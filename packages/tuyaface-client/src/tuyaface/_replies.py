@@ -16,8 +16,7 @@ from tuyaface_codec import (
     extract_dps,
     parse_json_object,
 )
-
-from ._value import fields_repr
+from tuyaface_codec.parts import fields_repr
 
 __all__ = [
     "DEVICE22_ERROR",

@@ -1,15 +1,14 @@
 """Events a `Session` hands to its driver, and the ones the device drivers report.
 
-Immutable values (`_value.Value`): compared, hashed and matched by their fields; DP values
-(decrypted payload) stay out of their reprs."""
+Immutable values (`tuyaface_codec.parts.Value`): compared, hashed and matched by their
+fields; DP values (decrypted payload) stay out of their reprs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tuyaface_codec import Frame, RequestKind, TuyaError
-
-from ._value import Value
+from tuyaface_codec.parts import Value
 
 __all__ = [
     "ChildOffline",
@@ -36,16 +35,17 @@ _set = object.__setattr__  # a Value refuses assignment; its __init__ sets each 
 class Ready(Value):
     """The connection can carry requests (after the 3.4 / 3.5 handshake, or at once)."""
 
-    __slots__ = __match_args__ = ()
+    __slots__ = _fields = ()
 
 
-class RequestDone(Value, hidden=("dps",)):
+class RequestDone(Value):
     """A request got its answer. `dps` holds the DP values the answer carried, if any.
     `cid` names the gateway child the request was for (None: the device itself).
     `cached` is True for a child's status read: a gateway answers it from its memory
     without asking the child (docs/protocol.md §10a); pushes carry measured values."""
 
-    __slots__ = __match_args__ = ("request_id", "kind", "dps", "frame", "cid", "cached")
+    _hidden = frozenset({"dps"})
+    __slots__ = _fields = ("request_id", "kind", "dps", "frame", "cid", "cached")
     request_id: int
     kind: RequestKind
     dps: dict[str, Any] | None
@@ -73,7 +73,7 @@ class RequestDone(Value, hidden=("dps",)):
 class RequestFailed(Value):
     """A request ended without an answer (timeout, device error, connection loss)."""
 
-    __slots__ = __match_args__ = ("request_id", "kind", "error")
+    __slots__ = _fields = ("request_id", "kind", "error")
     request_id: int
     kind: RequestKind
     error: TuyaError
@@ -84,10 +84,11 @@ class RequestFailed(Value):
         _set(self, "error", error)
 
 
-class StatusPush(Value, hidden=("dps",)):
+class StatusPush(Value):
     """DP values the device sent on its own (cmd 8), not as the answer to a request."""
 
-    __slots__ = __match_args__ = ("dps", "cid")
+    _hidden = frozenset({"dps"})
+    __slots__ = _fields = ("dps", "cid")
     dps: dict[str, Any]
     cid: str | None
 
@@ -100,7 +101,7 @@ class PresenceReport(Value):
     """A gateway's sub-device report (cmd 64 `subdev_online_stat_report`), answer or
     unsolicited. One frame of possibly several: a cid absent from it has not left."""
 
-    __slots__ = __match_args__ = ("online", "offline")
+    __slots__ = _fields = ("online", "offline")
     online: tuple[str, ...]
     offline: tuple[str, ...]
 
@@ -112,7 +113,7 @@ class PresenceReport(Value):
 class IncomingRequest(Value):
     """Device role: a client frame for the device to answer."""
 
-    __slots__ = __match_args__ = ("frame",)
+    __slots__ = _fields = ("frame",)
     frame: Frame
 
     def __init__(self, frame: Frame) -> None:
@@ -123,7 +124,7 @@ class UnreadableFrame(Value):
     """Device role: a client frame failed its checks or its decryption (a wrong key, most
     often). `error` says how; the frame itself is gone."""
 
-    __slots__ = __match_args__ = ("error",)
+    __slots__ = _fields = ("error",)
     error: TuyaError
 
     def __init__(self, error: TuyaError) -> None:
@@ -134,7 +135,7 @@ class SessionClosed(Value):
     """The session cannot continue; the driver closes the connection. `error` is None on a
     clean close."""
 
-    __slots__ = __match_args__ = ("error",)
+    __slots__ = _fields = ("error",)
     error: TuyaError | None
 
     def __init__(self, error: TuyaError | None) -> None:
@@ -159,14 +160,14 @@ Event = (
 class Connected(Value):
     """The device driver is connected (and on 3.4 / 3.5 the session key is set)."""
 
-    __slots__ = __match_args__ = ()
+    __slots__ = _fields = ()
 
 
 class Disconnected(Value):
     """The connection ended; `error` says why (None when it was closed on purpose). The
     AsyncDevice reconnects by itself with backoff."""
 
-    __slots__ = __match_args__ = ("error",)
+    __slots__ = _fields = ("error",)
     error: TuyaError | None
 
     def __init__(self, error: TuyaError | None) -> None:
@@ -177,7 +178,7 @@ class ConnectFailed(Value):
     """A (re)connection attempt failed with `error`; the next one starts in `retry_in`
     seconds, or sooner when a request needs the connection."""
 
-    __slots__ = __match_args__ = ("error", "retry_in")
+    __slots__ = _fields = ("error", "retry_in")
     error: TuyaError
     retry_in: float
 
@@ -189,7 +190,7 @@ class ConnectFailed(Value):
 class ChildOnline(Value):
     """A gateway child was reported online, or answered or pushed (3.3 has no report)."""
 
-    __slots__ = __match_args__ = ("cid",)
+    __slots__ = _fields = ("cid",)
     cid: str
 
     def __init__(self, cid: str) -> None:
@@ -199,7 +200,7 @@ class ChildOnline(Value):
 class ChildOffline(Value):
     """A gateway's presence report lists the child as offline."""
 
-    __slots__ = __match_args__ = ("cid",)
+    __slots__ = _fields = ("cid",)
     cid: str
 
     def __init__(self, cid: str) -> None:

@@ -28,6 +28,7 @@ from tuyaface_codec import (
     handshake,
 )
 from tuyaface_codec.keys import KeyLike, as_key, require_key
+from tuyaface_codec.parts import fields_repr
 
 from ._lograte import warn_rate_limited
 from ._replies import (
@@ -41,7 +42,6 @@ from ._replies import (
     read_report,
 )
 from ._types import DpsInput
-from ._value import fields_repr
 from .events import (
     Event,
     IncomingRequest,

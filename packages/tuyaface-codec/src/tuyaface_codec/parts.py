@@ -24,7 +24,7 @@ from ._layout import (
     Layout6699,
 )
 from ._padding import pad, unpad
-from ._value import Value
+from ._value import Value, fields_repr
 from .handshake import EcbSessionKey, GcmSessionKey, SessionKeyRule
 from .protocol import Broadcast, HeaderRule, Protocol
 from .requests import LegacyRequests, Protocol5Requests, RequestBuilder
@@ -53,6 +53,7 @@ __all__ = [
     "SignedBase64Cipher",
     "Value",
     "ecb_decrypt_unpad",
+    "fields_repr",
     "pad",
     "split_version_header",
     "unpad",
