@@ -16,7 +16,10 @@ as in `bench/scale.py`, then sit connected. Printed, per device:
   keeps per connection outside the device (its selector key, its transports map), malloc
   overhead and the kernel's socket buffers: the difference to RSS is listed as the rest.
 
-`python bench/memory_per_device.py [--count N] [--version 3.3] [--trace]`
+With `--status`, each device asks for its status once before the figures (as after
+scale.py's fan-out): its DP values are cached.
+
+`python bench/memory_per_device.py [--count N] [--version 3.3] [--trace] [--status]`
 """
 
 from __future__ import annotations
@@ -158,7 +161,9 @@ def by_type(devices: list[Any], loop: asyncio.AbstractEventLoop) -> dict[str, tu
 # -- the run ------------------------------------------------------------------------------
 
 
-async def measure(count: int, version: str, fleet: SimFleet, trace: bool) -> None:
+async def measure(
+    count: int, version: str, fleet: SimFleet, *, trace: bool, status: bool
+) -> None:
     await warm_up(version, fleet.addresses[0])
     gc.collect()
     if trace:
@@ -176,13 +181,16 @@ async def measure(count: int, version: str, fleet: SimFleet, trace: bool) -> Non
             return_exceptions=True,
         )
         failures += sum(isinstance(item, BaseException) for item in outcomes)
+    if status:  # as after scale.py's fan-out: each device has its DP values cached
+        await asyncio.gather(*(device.status() for device in devices))
     await asyncio.sleep(1.0)
     gc.collect()
     rss = (rss_bytes() - rss0) / count
     snapshot1 = tracemalloc.take_snapshot() if trace else None
     tracemalloc.stop()
     connected = sum(device.connected for device in devices)
-    print(f"\n{count:,} devices, version {version}: {connected:,} connected, "
+    print(f"\n{count:,} devices, version {version}{', after a status' if status else ''}: "
+          f"{connected:,} connected, "
           f"{failures} failed; RSS growth {rss / 1024:.2f} KiB/device"
           + (" (tracemalloc on: not the device's own)" if trace else ""))
     loop = asyncio.get_running_loop()
@@ -239,11 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--version", default="3.3", choices=("3.3", "3.4", "3.5"))
     parser.add_argument("--trace", action="store_true", help="tracemalloc tables too")
+    parser.add_argument("--status", action="store_true", help="one status() each first")
     args = parser.parse_args(argv)
     raise_nofile(4 * args.count + 1000)
     cpus = frozenset(os.sched_getaffinity(0))
     with SimFleet(args.count, args.version, cpus) as fleet:
-        asyncio.run(measure(args.count, args.version, fleet, args.trace))
+        asyncio.run(
+            measure(args.count, args.version, fleet, trace=args.trace, status=args.status)
+        )
     return 0
 
 
