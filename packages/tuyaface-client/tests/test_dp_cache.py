@@ -47,3 +47,19 @@ def test_a_flood_of_new_dp_ids_keeps_the_cache_at_its_cap(
     assert retained < 1 << 20, retained
     warnings = [r for r in caplog.records if "DP cache" in r.getMessage()]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+
+
+def test_cached_dp_ids_are_shared_between_devices_and_keep_their_order() -> None:
+    # Each answer's JSON makes its own "18"; thousands of caches must not keep a copy each.
+    import json
+
+    from tuyaface._dpcache import DpCache
+
+    caches = [DpCache(MAX_CACHED_DPS, "device", lambda: 0.0) for _ in range(2)]
+    for cache in caches:
+        cache.update({"18": 1, "101": 2})
+        cache.update(json.loads('{"1": true, "18": 3, "102": 4}'))
+    first, second = (list(cache.values) for cache in caches)
+    assert first == second == ["18", "101", "1", "102"]
+    assert all(a is b for a, b in zip(first, second, strict=True))
+    assert caches[0].values == {"18": 3, "101": 2, "1": True, "102": 4}

@@ -168,7 +168,9 @@ class Session:
         self._local_nonce = b""
         self._remote_nonce = b""
         self._handshake_deadline: float | None = None
-        self._outbound = bytearray()
+        # bytes, not a bytearray: an empty one is shared (a bytearray took 56 bytes per
+        # connection), and one frame queued is handed out as it is, without a copy.
+        self._outbound = b""
         # A list, not a deque: rarely more than one entry, and an empty deque takes 600 bytes
         # (this object lives as long as the connection; thousands of them in one process).
         self._queue: list[PendingRequest] = []
@@ -209,10 +211,7 @@ class Session:
 
     def data_to_send(self) -> bytes:
         """Bytes the driver must write to the connection now."""
-        if not self._outbound:  # after most reads: -1.2% CPU per Device.status() (paired)
-            return b""
-        data = bytes(self._outbound)
-        self._outbound.clear()
+        data, self._outbound = self._outbound, b""
         return data
 
     def receive_data(self, data: bytes, now: float) -> list[Event]:
