@@ -570,12 +570,36 @@ class AsyncDevice(DeviceBase):
         self._arm(link)
 
     def _flush_soon(self, link: _Link) -> None:
-        """Send what the session has queued from a task of its own (we are in a callback)."""
+        """Send what the session has queued (we are in a callback): at once if the
+        transport takes it, else from a task of its own."""
+        if self._write_now(link):
+            return
         link.flushing = asyncio.get_running_loop().create_task(self._flush(link))
         link.flushing.add_done_callback(link.flushed)
 
+    def _write_now(self, link: _Link) -> bool:
+        """Send what the session has queued without waiting, if the transport can
+        (`send_nowait`, an optional feature), is not paused and no send is under way;
+        False: nothing done. Saves a task, or a coroutine and a lock round, per write
+        (the 3.4 handshake's FINISH, heartbeats, requests)."""
+        transport = link.transport
+        if getattr(transport, "writing_paused", True) or link.send_lock.locked():
+            return False
+        data = link.session.data_to_send()
+        try:
+            transport.send_nowait(data)  # type: ignore[attr-defined]
+            link.bytes_out += len(data)
+        except OSError as exc:
+            self._send_failed(link, exc)
+        return True
+
+    def _send_failed(self, link: _Link, exc: OSError) -> None:
+        error = send_error(self._core.where, exc, bytes_received=link.bytes_in)
+        self._absorb(link, link.session.connection_lost(error))
+        self._wake()
+
     async def _flush(self, link: _Link) -> None:
-        if not link.session.wants_to_send:
+        if not link.session.wants_to_send or self._write_now(link):
             return
         async with link.send_lock:
             data = link.session.data_to_send()
@@ -585,10 +609,7 @@ class AsyncDevice(DeviceBase):
                 await link.transport.send(data)
                 link.bytes_out += len(data)
             except OSError as exc:
-                session = link.session
-                error = send_error(self._core.where, exc, bytes_received=link.bytes_in)
-                self._absorb(link, session.connection_lost(error))
-                self._wake()
+                self._send_failed(link, exc)
 
     async def _pause(self, delay: float) -> None:
         """Wait `delay` seconds (the injected sleep), or less when a caller is waiting."""

@@ -132,14 +132,25 @@ class AsyncioTransport(AsyncClosing):
         return TransportClosedError("this connection is closed: open a new one")
 
     async def send(self, data: bytes) -> None:
+        self.send_nowait(data)
+        protocol = self._protocol
+        while protocol.paused and not protocol.lost:
+            await protocol.writable.wait(None)
+
+    @property
+    def writing_paused(self) -> bool:
+        """True while the peer is not reading (flow control): `send` would wait."""
+        return self._protocol.paused
+
+    def send_nowait(self, data: bytes) -> None:
+        """Write `data` without waiting for the peer to take it (check `writing_paused`
+        first to respect flow control): a caller in a loop callback needs no task."""
         protocol = self._protocol
         if self._closing:
             raise self._closed_error()
         if protocol.lost:
             raise io_error(protocol.error or BrokenPipeError(), "sending")
         self._transport.write(data)
-        while protocol.paused and not protocol.lost:
-            await protocol.writable.wait(None)
 
     async def receive(self, timeout: float | None) -> bytes:
         protocol = self._protocol
