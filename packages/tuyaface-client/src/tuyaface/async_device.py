@@ -112,6 +112,15 @@ def _cancelling() -> bool:
     return task is not None and task.cancelling() > 0
 
 
+class _GaveUp(Exception):
+    """A caller's bound on a connection attempt ran out (`_connection`)."""
+
+
+def _give_up(attempt: asyncio.Future[Any]) -> None:
+    if not attempt.done():
+        attempt.set_exception(_GaveUp())
+
+
 _Waiter = tuple[asyncio.Future[RequestDone | RequestFailed], float, float]  # future, until, bound
 
 
@@ -201,7 +210,9 @@ class AsyncDevice(DeviceBase):
     def _setup(self) -> None:
         self._link: _Link | None = None
         self._runner: asyncio.Task[None] | None = None
-        self._attempt: asyncio.Future[_Link] | None = None
+        # The callers waiting for the connection attempt under way (None: no attempt),
+        # each with a future of its own, resolved straight from the attempt's outcome.
+        self._attempt: list[asyncio.Future[_Link]] | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self._results: dict[int, _Waiter] = {}
         self._watchdog: asyncio.TimerHandle | None = None
@@ -371,19 +382,28 @@ class AsyncDevice(DeviceBase):
                 assert self._link is not None
                 return self._link
             self.start()
+            loop = asyncio.get_running_loop()
             if self._attempt is None:
-                self._attempt = asyncio.get_running_loop().create_future()
-            attempt = self._attempt
+                self._attempt = []
+            # A future of our own rather than asyncio.wait on a shared one: one loop turn
+            # less for the caller to wake up, and our being cancelled cancels only ours.
+            attempt: asyncio.Future[_Link] = loop.create_future()
+            self._attempt.append(attempt)
             self._wake()  # cut a backoff pause short: someone is waiting
             bound = 2 * self._core.timeout + 1.0  # connect, then the 3.4 / 3.5 handshake
-            # (asyncio.wait, not wait_for: the attempt's own error may be our Timeout)
-            finished, _ = await asyncio.wait([attempt], timeout=bound)
-            if not finished:
+            timer = loop.call_later(bound, _give_up, attempt)
+            try:
+                await attempt
+            except _GaveUp:
                 where = self._core.where
-                raise Timeout(f"could not connect to {where} within {bound:g} s")
-            if joined and attempt.exception() is not None:
-                joined = False
-                continue
+                raise Timeout(f"could not connect to {where} within {bound:g} s") from None
+            except TuyaError:
+                if joined:
+                    joined = False
+                    continue
+                raise
+            finally:
+                timer.cancel()
             link = attempt.result()
             if link.session.state is State.READY:
                 return link
@@ -424,7 +444,7 @@ class AsyncDevice(DeviceBase):
         """One connection from connect to close: the link (with its error), or the error
         that prevented connecting."""
         if self._attempt is None:
-            self._attempt = asyncio.get_running_loop().create_future()
+            self._attempt = []
         core = self._core
         try:
             transport = await core.factory.aconnect(core.host, core.port, timeout=core.timeout)
@@ -665,17 +685,19 @@ class AsyncDevice(DeviceBase):
         link.ready = True
         if self._backoff is not None:
             self._backoff.reset()
-        attempt, self._attempt = self._attempt, None
-        if attempt is not None and not attempt.done():
-            attempt.set_result(link)
+        for attempt in self._attempt or ():
+            if not attempt.done():
+                attempt.set_result(link)
+        self._attempt = None
         log.info("%s: connected", self._core.where)
         self._emit(Connected())
 
     def _fail_attempt(self, error: TuyaError) -> None:
-        attempt, self._attempt = self._attempt, None
-        if attempt is not None and not attempt.done():
-            attempt.set_exception(error)
-            attempt.exception()  # retrieved: nobody may be waiting for it
+        for attempt in self._attempt or ():
+            if not attempt.done():
+                attempt.set_exception(error)
+                attempt.exception()  # retrieved: its caller may be gone
+        self._attempt = None
 
     def _fail_waiters(self, error: TuyaError) -> None:
         self._fail_attempt(error)

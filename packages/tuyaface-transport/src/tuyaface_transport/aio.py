@@ -182,8 +182,14 @@ class AsyncioTransport(AsyncClosing):
             return
         self._closing = True
         self._protocol.readable.wake()
-        self._transport.close()
+        transport = self._transport
         closed = self._protocol.closed
+        if not transport.get_write_buffer_size():  # the usual case: nothing left to send
+            # Closed on the next loop turn: no timeout to set, no waiter between.
+            transport.close()
+            await closed
+            return
+        transport.close()
         await asyncio.wait([closed], timeout=CLOSE_TIMEOUT)
         if not closed.done():  # the peer does not read what is left to send
             self._transport.abort()
