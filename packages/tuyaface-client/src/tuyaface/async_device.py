@@ -74,14 +74,16 @@ _STREAM_FULL = "event stream full: dropped the oldest event (read events faster)
 
 @attrs.define(eq=False)
 class _Link:
-    """One open connection: the transport, its session, a send lock, the reader task, the
-    timer armed for the session's next deadline, and its outcome (`over` once the session
-    closed)."""
+    """One open connection: the transport, its session, a send lock, the reader (a task,
+    or for a transport with `on_data` a future it idles on), the timer armed for the
+    session's next deadline, and its outcome (`over` once the session closed)."""
 
     transport: AsyncTransport
     session: Session
     send_lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
     reader: asyncio.Task[None] | None = None
+    idle: asyncio.Future[None] | None = None  # the reader waits for `wake_reader`
+    woken: bool = False  # `wake_reader` came while the reader was busy
     timer: asyncio.TimerHandle | None = None
     timer_deadline: float | None = None
     flushing: asyncio.Task[None] | None = None  # a heartbeat being sent
@@ -99,9 +101,19 @@ class _Link:
         if self.flushing is task:
             self.flushing = None  # do not keep a finished task for the connection's life
 
+    def wake_reader(self) -> None:
+        """Something waits for `receive` (a chunk left by `on_data`, the end of the
+        stream), or the session ended."""
+        idle = self.idle
+        if idle is None:
+            self.woken = True
+        elif not idle.done():
+            idle.set_result(None)
+
     def end(self) -> None:
         """The session closed: stop the reader, unless it is the one that saw the end."""
         self.over = True
+        self.wake_reader()
         reader = self.reader
         if reader is not None and not reader.done() and reader is not asyncio.current_task():
             reader.cancel()
@@ -455,16 +467,25 @@ class AsyncDevice(DeviceBase):
         link = _Link(transport, core.new_session())
         link.heartbeat_delay = HEARTBEAT_SPREAD * random.random() * (core.heartbeat_interval or 0)
         self._link = link
+        on_data = getattr(transport, "on_data", None)  # an optional transport feature
+        if on_data is not None:
+            on_data(functools.partial(self._take_now, link))
         try:
-            # The connection runs until its session ends: a reader task feeds it bytes as
-            # they arrive, a loop timer (`_arm`) its deadlines, and callers write their own
-            # requests; `_Link.end` stops the reader. Nothing is allocated per request, and
-            # this is inline rather than a coroutine of its own: thousands of devices each
-            # keep these frames for as long as they are connected.
+            # The connection runs until its session ends: the transport's callback
+            # (`on_data`) or a reader task feeds it bytes as they arrive, a loop timer
+            # (`_arm`) its deadlines, and callers write their own requests; `_Link.end`
+            # stops the reader. Nothing is allocated per request, and this is inline
+            # rather than a coroutine of its own: thousands of devices each keep these
+            # frames for as long as they are connected.
             self._absorb(link, link.session.start(core.clock()))
             self._arm(link)
             await self._flush(link)
-            if not link.over:
+            if not link.over and on_data is not None:
+                # Replies come through the callback: this task reads only what the callback
+                # leaves (large reads, the end of the stream), with no reader task of its
+                # own (a task less per connection: set-up and memory, bench/README.md).
+                await self._read(link)
+            elif not link.over:
                 reader = link.reader = asyncio.get_running_loop().create_task(self._read(link))
                 try:
                     await reader  # a bug in the reader must not pass silently: it raises here
@@ -474,8 +495,8 @@ class AsyncDevice(DeviceBase):
         finally:
             self._disarm(link)
             self._link = None
-            if hasattr(transport, "on_data"):
-                transport.on_data(None)
+            if on_data is not None:
+                on_data(None)
             if link.reader is not None and not link.reader.done():
                 link.reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -501,11 +522,18 @@ class AsyncDevice(DeviceBase):
         (one more read, without waiting), then counts (docs/reliability.md, client 14)."""
         session, receive = link.session, link.transport.receive
         take = functools.partial(self._take, link)
-        on_data = getattr(link.transport, "on_data", None)  # an optional transport feature
-        if on_data is not None:
-            on_data(functools.partial(self._take_now, link))
+        idles = link.reader is None  # the transport's callback wakes us (`_Link.wake_reader`)
         while session.state is not State.CLOSED:
             judge = link.overdue  # after this read: it holds what arrived by the deadline
+            if idles and not judge and not link.woken:
+                link.idle = asyncio.get_running_loop().create_future()
+                try:
+                    await link.idle
+                finally:
+                    link.idle = None
+                if session.state is State.CLOSED:
+                    return
+            link.woken = False
             try:
                 data = await receive(0.0 if judge else None)
             except TimeoutError:  # overdue, and nothing more had arrived
@@ -532,7 +560,8 @@ class AsyncDevice(DeviceBase):
         at once if it fits one slice and the reader holds nothing older; else False, and
         the reader gets it."""
         session = link.session
-        if link.feeding or len(data) > READ_SLICE or session.state is State.CLOSED:
+        if not data or link.feeding or len(data) > READ_SLICE or session.state is State.CLOSED:
+            link.wake_reader()  # (empty: the stream ended or the connection was lost)
             return False
         link.bytes_in += len(data)
         self._absorb(link, session.receive_data(data, self._core.clock()))
