@@ -56,11 +56,29 @@ class _StreamProtocol(asyncio.Protocol):
         self.eof = False
         self.lost = False
         self.error: Exception | None = None
-        loop = asyncio.get_running_loop()
-        self.readable = Wakeup(loop)
-        self.writable = Wakeup(loop)
+        loop = self._loop = asyncio.get_running_loop()
+        # Made when first waited on: a connection whose chunks all go to `consumer` and
+        # that is never paused needs neither (144 bytes per connection).
+        self._readable: Wakeup | None = None
+        self._writable: Wakeup | None = None
         self.paused = False
         self.closed: asyncio.Future[None] = loop.create_future()
+
+    @property
+    def readable(self) -> Wakeup:
+        if self._readable is None:
+            self._readable = Wakeup(self._loop)
+        return self._readable
+
+    @property
+    def writable(self) -> Wakeup:
+        if self._writable is None:
+            self._writable = Wakeup(self._loop)
+        return self._writable
+
+    def wake_reader(self) -> None:
+        if self._readable is not None:
+            self._readable.wake()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # A stream transport of whatever loop runs: uvloop's is no asyncio.Transport
@@ -77,21 +95,23 @@ class _StreamProtocol(asyncio.Protocol):
         self.size += len(data)
         if self.size > HIGH_WATER and self.transport is not None:
             self.transport.pause_reading()
-        self.readable.wake()
+        self.wake_reader()
 
     def eof_received(self) -> bool:
         self.eof = True
-        self.readable.wake()
+        self.wake_reader()
         self.nudge()
         return True  # keep the write side open, as a blocking socket does
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
         self.error = exc
-        self.readable.wake()
-        self.writable.wake()
+        self.wake_reader()
+        if self._writable is not None:
+            self._writable.wake()
         self.nudge()
-        self.readable.close()
+        if self._readable is not None:
+            self._readable.close()
         if not self.closed.done():
             self.closed.set_result(None)
 
@@ -105,7 +125,8 @@ class _StreamProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.paused = False
-        self.writable.wake()
+        if self._writable is not None:
+            self._writable.wake()
 
     def take(self) -> bytes:
         chunks = self.chunks
@@ -194,7 +215,7 @@ class AsyncioTransport(AsyncClosing):
         if self._closing:
             return
         self._closing = True
-        self._protocol.readable.wake()
+        self._protocol.wake_reader()
         transport = self._transport
         closed = self._protocol.closed
         if not transport.get_write_buffer_size():  # the usual case: nothing left to send
@@ -211,7 +232,7 @@ class AsyncioTransport(AsyncClosing):
     def abort(self) -> None:
         """Close at once with a reset (RST) instead of an orderly end of stream."""
         self._closing = True
-        self._protocol.readable.wake()
+        self._protocol.wake_reader()
         sock = self._transport.get_extra_info("socket")
         if sock is not None and sock.fileno() >= 0:  # not closed already (abort twice)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
