@@ -500,8 +500,10 @@ class AsyncDevice(DeviceBase):
             while on_data is not None and link.session.state is not State.CLOSED:
                 idle = link.idle_until_woken()
                 if idle is not None:
-                    await idle
-                elif not await self._read_some(link):
+                    await idle  # then read, unless it was the session's end
+                    if link.session.state is State.CLOSED:
+                        break
+                if not await self._read_some(link, wait=False):
                     break
             if on_data is None and not link.over:
                 reader = link.reader = asyncio.get_running_loop().create_task(self._read(link))
@@ -536,11 +538,13 @@ class AsyncDevice(DeviceBase):
     async def _read(self, link: _Link) -> None:
         """The reader task (a transport without `on_data`): feed the session what arrives
         until it closes."""
-        while link.session.state is not State.CLOSED and await self._read_some(link):
+        while link.session.state is not State.CLOSED and await self._read_some(link, wait=True):
             pass
 
-    async def _read_some(self, link: _Link) -> bool:
-        """Feed the session one read; False once the connection ended. Deadlines are
+    async def _read_some(self, link: _Link, *, wait: bool) -> bool:
+        """Feed the session one read (`wait`: for bytes to come; else only what has come,
+        as a wake-up may find its bytes taken by the read before); False once the
+        connection ended. Deadlines are
         judged by arrival: one that passes while a read is worked through (a burst of
         pushes ahead of an answer, on a busy loop) waits for the rest of that read and for
         what else has arrived meanwhile (one more read, without waiting), then counts
@@ -548,7 +552,7 @@ class AsyncDevice(DeviceBase):
         session = link.session
         judge = link.overdue  # after this read: it holds what arrived by the deadline
         try:
-            data = await link.transport.receive(0.0 if judge else None)
+            data = await link.transport.receive(None if wait and not judge else 0.0)
         except TimeoutError:  # overdue, and nothing more had arrived
             data = None
         except OSError as exc:
