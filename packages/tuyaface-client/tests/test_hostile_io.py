@@ -202,25 +202,28 @@ async def test_a_push_flood_is_decoded_in_bounded_turns_and_logged_once(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="tuyaface")
     flooder = FloodingDevice(MIB)
-    async with listening(transport, flooder.handle) as (host, port):
-        async with serving() as (_, other), client_for(other) as good:
-            flooded = AsyncDevice(
-                DEV_ID, KEY, host, port=port, version="3.3", transport=transport, timeout=5.0
-            )
-            async with flooded:
-                unread = flooded.events()  # a subscriber that never reads: its queue fills
-                await flooded.connect()
-                sampler = TurnSampler(lambda: frames_received(flooded))
-                first = asyncio.create_task(flooded.status())
-                durations = await keep_calling(good, first)
-                assert await first == {"1": True}
-                async with asyncio.timeout(60):  # every push read (and the answers)
-                    while frames_received(flooded) < flooder.pushes:
-                        await asyncio.sleep(0.01)
-                assert await flooded.status() == {"1": True}  # still answers
-                sampler.stop()
-                assert flooded.dps["2"] == 7
-                await unread.aclose()
+    async with (
+        listening(transport, flooder.handle) as (host, port),
+        serving() as (_, other),
+        client_for(other) as good,
+    ):
+        flooded = AsyncDevice(
+            DEV_ID, KEY, host, port=port, version="3.3", transport=transport, timeout=5.0
+        )
+        async with flooded:
+            unread = flooded.events()  # a subscriber that never reads: its queue fills
+            await flooded.connect()
+            sampler = TurnSampler(lambda: frames_received(flooded))
+            first = asyncio.create_task(flooded.status())
+            durations = await keep_calling(good, first)
+            assert await first == {"1": True}
+            async with asyncio.timeout(60):  # every push read (and the answers)
+                while frames_received(flooded) < flooder.pushes:
+                    await asyncio.sleep(0.01)
+            assert await flooded.status() == {"1": True}  # still answers
+            sampler.stop()
+            assert flooded.dps["2"] == 7
+            await unread.aclose()
     assert max(durations) <= GENEROUS, durations
     assert sampler.most <= FRAMES_PER_TURN, sampler.most
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]

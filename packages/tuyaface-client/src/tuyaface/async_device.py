@@ -501,7 +501,7 @@ class AsyncDevice(DeviceBase):
                 idle = link.idle_until_woken()
                 if idle is not None:
                     await idle  # then read, unless it was the session's end
-                    if link.session.state is State.CLOSED:
+                    if link.over:
                         break
                 if not await self._read_some(link, wait=False):
                     break
