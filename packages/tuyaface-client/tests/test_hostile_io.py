@@ -182,32 +182,48 @@ def frames_received(device: AsyncDevice) -> int:
     return 0 if link is None else link.session.frames_received
 
 
+@contextlib.asynccontextmanager
+async def listening(transport: str, handler: Any) -> AsyncIterator[tuple[str, int]]:
+    """`handler` serving on a loopback listener, or on TCP 127.0.0.1 (asyncio)."""
+    if transport == "loopback":
+        with LoopbackListener("flooding-device") as listener:
+            listener.serve(handler)
+            yield listener.address
+        return
+    async with await get_transport(transport).start_server("127.0.0.1", 0, handler) as server:
+        yield server.address
+
+
+# asyncio: AsyncDevice takes replies in the transport's callback and reads only what it
+# leaves (reads over one slice), with no reader task: the same bounds hold.
+@pytest.mark.parametrize("transport", ["loopback", "asyncio"])
 async def test_a_push_flood_is_decoded_in_bounded_turns_and_logged_once(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, transport: str
 ) -> None:
     caplog.set_level(logging.WARNING, logger="tuyaface")
     flooder = FloodingDevice(MIB)
-    with LoopbackListener("flooding-device") as listener:
-        listener.serve(flooder.handle)
-        host, port = listener.address
-        async with serving() as (_, other), client_for(other) as good:
-            flooded = AsyncDevice(
-                DEV_ID, KEY, host, port=port, version="3.3", transport="loopback", timeout=5.0
-            )
-            async with flooded:
-                unread = flooded.events()  # a subscriber that never reads: its queue fills
-                await flooded.connect()
-                sampler = TurnSampler(lambda: frames_received(flooded))
-                first = asyncio.create_task(flooded.status())
-                durations = await keep_calling(good, first)
-                assert await first == {"1": True}
-                async with asyncio.timeout(60):  # every push read (and the answers)
-                    while frames_received(flooded) < flooder.pushes:
-                        await asyncio.sleep(0.01)
-                assert await flooded.status() == {"1": True}  # still answers
-                sampler.stop()
-                assert flooded.dps["2"] == 7
-                await unread.aclose()
+    async with (
+        listening(transport, flooder.handle) as (host, port),
+        serving() as (_, other),
+        client_for(other) as good,
+    ):
+        flooded = AsyncDevice(
+            DEV_ID, KEY, host, port=port, version="3.3", transport=transport, timeout=5.0
+        )
+        async with flooded:
+            unread = flooded.events()  # a subscriber that never reads: its queue fills
+            await flooded.connect()
+            sampler = TurnSampler(lambda: frames_received(flooded))
+            first = asyncio.create_task(flooded.status())
+            durations = await keep_calling(good, first)
+            assert await first == {"1": True}
+            async with asyncio.timeout(60):  # every push read (and the answers)
+                while frames_received(flooded) < flooder.pushes:
+                    await asyncio.sleep(0.01)
+            assert await flooded.status() == {"1": True}  # still answers
+            sampler.stop()
+            assert flooded.dps["2"] == 7
+            await unread.aclose()
     assert max(durations) <= GENEROUS, durations
     assert sampler.most <= FRAMES_PER_TURN, sampler.most
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -11,6 +11,8 @@ import pytest
 from conftest import TIMEOUT, connect, echo, serving
 
 from tuyaface_transport import (
+    AsyncTransport,
+    TransportClosedError,
     TransportConnectError,
     TransportConnectTimeout,
     TransportTimeout,
@@ -106,3 +108,35 @@ async def test_asyncio_on_data_takes_chunks_in_the_callback_or_leaves_them_to_re
         assert await transport.receive(TIMEOUT) == b"again"
         assert offered == [b"take", b"keep"]
         await transport.aclose()
+
+
+async def test_asyncio_on_data_is_told_of_the_end_of_stream_with_an_empty_chunk() -> None:
+    factory = get_transport("asyncio")
+
+    async def close_at_once(transport: AsyncTransport) -> None:
+        await transport.aclose()
+
+    async with serving(factory, close_at_once) as (host, port):
+        transport = await factory.aconnect(host, port, timeout=TIMEOUT)
+        offered: list[bytes] = []
+        transport.on_data(lambda data: offered.append(data) or False)
+        async with asyncio.timeout(TIMEOUT):
+            while not offered:
+                await asyncio.sleep(0.001)
+        assert offered[0] == b""  # and `receive` tells what it was
+        assert await transport.receive(TIMEOUT) == b""
+        transport.on_data(offered.append)  # set after the end: told at once
+        assert offered[-1] == b"" and len(offered) >= 2
+        await transport.aclose()
+
+
+async def test_asyncio_send_nowait_writes_at_once_and_fails_once_closed() -> None:
+    factory = get_transport("asyncio")
+    async with serving(factory, echo) as (host, port):
+        transport = await factory.aconnect(host, port, timeout=TIMEOUT)
+        assert not transport.writing_paused
+        transport.send_nowait(b"ping")  # no await: written from plain code
+        assert await transport.receive(TIMEOUT) == b"ping"
+        await transport.aclose()
+        with pytest.raises(TransportClosedError):
+            transport.send_nowait(b"late")
