@@ -81,7 +81,9 @@ class _Link:
     transport: AsyncTransport
     session: Session
     owner: AsyncDevice
-    send_lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+    # Made by the first send that has to wait (writes go out at once, `_write_now`, unless
+    # the peer stops reading): 90 bytes per connection (tracemalloc).
+    send_lock: asyncio.Lock | None = None
     reader: asyncio.Task[None] | None = None
     idle: asyncio.Future[None] | None = None  # the reader waits for `wake_reader`
     woken: bool = False  # `wake_reader` came while the reader was busy
@@ -101,6 +103,11 @@ class _Link:
     def flushed(self, task: asyncio.Task[None]) -> None:
         if self.flushing is task:
             self.flushing = None  # do not keep a finished task for the connection's life
+
+    def on_deadline(self) -> None:
+        """The timer's callback (a bound method and no argument tuple: 40 bytes per
+        connection lighter than the owner's method with `self` as argument)."""
+        self.owner._on_deadline(self)
 
     def take_now(self, data: bytes) -> bool:
         """The transport's `on_data` consumer (a bound method: 190 bytes per connection
@@ -240,10 +247,13 @@ class AsyncDevice(DeviceBase):
         # each with a future of its own, resolved straight from the attempt's outcome.
         self._attempt: list[asyncio.Future[_Link]] | None = None
         self._wakeup: asyncio.Future[None] | None = None
-        self._results: dict[int, _Waiter] = {}
+        # The calls waiting for their outcome; None while there are none: a dict that
+        # held one keeps 224 bytes (64 empty) for the device's life (tracemalloc).
+        self._results: dict[int, _Waiter] | None = None
         self._watchdog: asyncio.TimerHandle | None = None
-        # A dict as an ordered set: an empty set takes 216 bytes, an empty dict 64.
-        self._subscribers: dict[EventStream, None] = {}
+        # A dict as an ordered set (an empty set takes 216 bytes, an empty dict 64), made
+        # by the first `events()`.
+        self._subscribers: dict[EventStream, None] | None = None
         self._closed = False
 
     # -- the API ----------------------------------------------------------------------
@@ -283,12 +293,14 @@ class AsyncDevice(DeviceBase):
             raise LocalProtocolError(_CLOSED)
         if self._runner is None or self._runner.done():
             self._runner = asyncio.get_running_loop().create_task(
-                self._run(), name=f"tuyaface {self._core.where}"
+                self._run(), name=self._core.where  # shared: no string per device (104 bytes)
             )
 
     def events(self) -> EventStream:
         """Pushes (`StatusPush`) and connection changes (`Connected`, `Disconnected`,
         `ConnectFailed`) from now on; starts the connection if needed."""
+        if self._subscribers is None:
+            self._subscribers = {}
         return self._subscribe(self._subscribers)
 
     def _subscribe(self, subscribers: dict[EventStream, None]) -> EventStream:
@@ -323,9 +335,9 @@ class AsyncDevice(DeviceBase):
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
         self._fail_waiters(LocalProtocolError(_CLOSED))
-        for stream in list(self._subscribers):
+        for stream in list(self._subscribers or ()):
             stream.put(None)
-        self._subscribers.clear()
+        self._subscribers = None
 
     async def __aenter__(self) -> Self:
         self.start()
@@ -371,8 +383,11 @@ class AsyncDevice(DeviceBase):
         future: asyncio.Future[RequestDone | RequestFailed] = loop.create_future()
         # The session's reply deadline ends the request; this bound is a safety net only.
         # Queued requests wait for those ahead of them, each bounded by the reply timeout.
-        bound = self._core.timeout * (len(self._results) + 3)
-        self._results[request_id] = (future, loop.time() + bound, bound)
+        results = self._results
+        if results is None:
+            results = self._results = {}
+        bound = self._core.timeout * (len(results) + 3)
+        results[request_id] = (future, loop.time() + bound, bound)
         if self._watchdog is None:
             self._watchdog = loop.call_later(self._core.timeout, self._watch)
         try:
@@ -381,7 +396,9 @@ class AsyncDevice(DeviceBase):
             await self._flush(link)
             return await future
         finally:
-            self._results.pop(request_id, None)
+            results.pop(request_id, None)
+            if not results and results is self._results:
+                self._results = None
 
     def _watch(self) -> None:
         """Every `timeout` seconds while calls wait: fail those past their bound. One timer
@@ -389,11 +406,12 @@ class AsyncDevice(DeviceBase):
         round trip)."""
         loop = asyncio.get_running_loop()
         now = loop.time()
-        for future, until, bound in self._results.values():
+        waiters = list((self._results or {}).values())
+        for future, until, bound in waiters:
             if now >= until and not future.done():
                 where = self._core.where
                 future.set_exception(Timeout(f"no answer from {where} within {bound:g} s"))
-        waiting = any(not future.done() for future, _, _ in self._results.values())
+        waiting = any(not future.done() for future, _, _ in waiters)
         self._watchdog = loop.call_later(self._core.timeout, self._watch) if waiting else None
 
     async def _connection(self) -> _Link:
@@ -615,7 +633,7 @@ class AsyncDevice(DeviceBase):
         if link.timer is not None:
             link.timer.cancel()
         delay = max(0.0, deadline - self._core.clock())
-        link.timer = asyncio.get_running_loop().call_later(delay, self._on_deadline, link)
+        link.timer = asyncio.get_running_loop().call_later(delay, link.on_deadline)
         link.timer_deadline = deadline
 
     def _disarm(self, link: _Link) -> None:
@@ -653,7 +671,8 @@ class AsyncDevice(DeviceBase):
         (the 3.4 handshake's FINISH, heartbeats, requests): with the attempt's own futures
         (`_connection`) -6% client CPU per 3.4 connect-status-close, paired A/B."""
         transport = link.transport
-        if getattr(transport, "writing_paused", True) or link.send_lock.locked():
+        lock = link.send_lock
+        if getattr(transport, "writing_paused", True) or (lock is not None and lock.locked()):
             return False
         data = link.session.data_to_send()
         try:
@@ -671,6 +690,8 @@ class AsyncDevice(DeviceBase):
     async def _flush(self, link: _Link) -> None:
         if not link.session.wants_to_send or self._write_now(link):
             return
+        if link.send_lock is None:
+            link.send_lock = asyncio.Lock()
         async with link.send_lock:
             data = link.session.data_to_send()
             if not data:
@@ -702,7 +723,7 @@ class AsyncDevice(DeviceBase):
             if isinstance(event, RequestDone | RequestFailed) and event.request_id == link.probe:
                 self._probed(link, event)
             elif isinstance(event, RequestDone | RequestFailed):
-                waiter = self._results.get(event.request_id)
+                waiter = self._results.get(event.request_id) if self._results else None
                 if waiter is not None and not waiter[0].done():
                     waiter[0].set_result(event)
             elif isinstance(event, StatusPush):
@@ -751,12 +772,12 @@ class AsyncDevice(DeviceBase):
 
     def _fail_waiters(self, error: TuyaError) -> None:
         self._fail_attempt(error)
-        for future, _, _ in self._results.values():
+        for future, _, _ in (self._results or {}).values():
             if not future.done():
                 future.set_exception(error)
 
     def _emit(self, event: DeviceEvent) -> None:
-        for stream in list(self._subscribers):
+        for stream in list(self._subscribers or ()):
             stream.put(event)
 
     def _wake(self) -> None:

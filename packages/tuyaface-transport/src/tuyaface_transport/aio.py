@@ -175,9 +175,6 @@ class _StreamProtocol(asyncio.Protocol):
 class AsyncioTransport(AsyncClosing):
     """An asyncio TCP connection behind the `AsyncTransport` interface."""
 
-    # Slots: 43 bytes per connection less than an instance dict (tracemalloc).
-    __slots__ = ("_closing", "_loop", "_protocol", "_transport")
-
     def __init__(self, protocol: _StreamProtocol) -> None:
         if protocol.transport is None:
             raise TransportClosedError("the protocol is not connected")
