@@ -54,7 +54,9 @@ class FrameDecoder:
         self.max_length = max_length
         self._buffer = bytearray()
         self._start = 0  # bytes of _buffer consumed
-        self._ready: list[Frame] = []
+        # Frames completed before a bad one, for the next `feed`; None (no list kept, none
+        # made per feed) otherwise: 56 bytes per connection.
+        self._ready: list[Frame] | None = None
 
     def __repr__(self) -> str:  # never the key
         return (
@@ -77,10 +79,13 @@ class FrameDecoder:
         change the key between frames, as a 3.4 / 3.5 device must after the handshake."""
         self._compact()
         self._buffer += data
-        frames, self._ready = self._ready, []
+        frames, self._ready = self._ready or [], None
         while limit is None or len(frames) < limit:
             size = self._next_frame_size(frames)
             if size is None:
+                if self._start == len(self._buffer):  # keep no copy of the last frame
+                    self._buffer.clear()  # (about 140 bytes per idle connection)
+                    self._start = 0
                 return frames
             start = self._start
             chunk = bytes(self._buffer[start : start + size])
@@ -105,7 +110,7 @@ class FrameDecoder:
         try:
             frames = self.feed(data, limit=limit)
         except CodecError as exc:
-            frames, self._ready = self._ready, []
+            frames, self._ready = self._ready or [], None
             return frames, exc.with_traceback(None)
         return frames, None
 
