@@ -91,6 +91,7 @@ class _Link:
     timer_deadline: float | None = None
     flushing: asyncio.Task[None] | None = None  # a heartbeat being sent
     heartbeat_delay: float = 0.0  # this connection's share of HEARTBEAT_SPREAD
+    fed_by_callback: bool = False  # the transport hands it chunks (`on_data`)
     ready: bool = False
     probe: int | None = None
     over: bool = False
@@ -461,7 +462,32 @@ class AsyncDevice(DeviceBase):
     async def _run(self) -> None:
         try:
             while not self._closed:
-                link = await self._open()
+                link = await self._connect()
+                if isinstance(link, _Link):
+                    # The connection's life is inline here rather than in a coroutine of
+                    # its own: thousands of connected devices each keep one idle frame, not
+                    # two (-340 bytes per device, tracemalloc).
+                    fed = link.fed_by_callback
+                    try:
+                        self._begin(link)
+                        await self._flush(link)
+                        # Replies come through the callback: this task reads only what the
+                        # callback leaves (large reads, the end of the stream), with no
+                        # reader task of its own and no reader frame while idle: 2 loop
+                        # turns fewer per 3.4 set-up, 0.7 KiB less per connected device
+                        # (bench/README.md, AsyncDevice (w-async)).
+                        while fed and link.session.state is not State.CLOSED:
+                            idle = link.idle_until_woken()
+                            if idle is not None:
+                                await idle  # then read, unless it was the session's end
+                                if link.over:
+                                    break
+                            if not await self._read_some(link, wait=False):
+                                break
+                        if not fed and not link.over:
+                            await self._read_in_task(link)
+                    finally:
+                        await self._close_link(link)
                 error = link.error if isinstance(link, _Link) else link
                 ready = isinstance(link, _Link) and link.ready
                 if self._closed:
@@ -485,9 +511,9 @@ class AsyncDevice(DeviceBase):
             stopped = _CLOSED if self._closed else "the connection task stopped: retry"
             self._fail_waiters(LocalProtocolError(stopped))
 
-    async def _open(self) -> _Link | TuyaError:
-        """One connection from connect to close: the link (with its error), or the error
-        that prevented connecting."""
+    async def _connect(self) -> _Link | TuyaError:
+        """A new connection, its link not yet started (`_begin`), or the error that
+        prevented connecting."""
         if self._attempt is None:
             self._attempt = []
         core = self._core
@@ -503,48 +529,40 @@ class AsyncDevice(DeviceBase):
         on_data = getattr(transport, "on_data", None)  # an optional transport feature
         if on_data is not None:
             on_data(link.take_now)
+            link.fed_by_callback = True
+        return link
+
+    def _begin(self, link: _Link) -> None:
+        """Start the session. It runs until it ends: the transport's callback (`on_data`)
+        or a reader task feeds it bytes as they arrive, a loop timer (`_arm`) its
+        deadlines, and callers write their own requests; `_Link.end` stops the reader.
+        Nothing is allocated per request."""
+        self._absorb(link, link.session.start(self._core.clock()))
+        self._arm(link)
+
+    async def _read_in_task(self, link: _Link) -> None:
+        """Read in a task of its own (a transport without `on_data`) until the session
+        ends."""
+        reader = link.reader = asyncio.get_running_loop().create_task(self._read(link))
         try:
-            # The connection runs until its session ends: the transport's callback
-            # (`on_data`) or a reader task feeds it bytes as they arrive, a loop timer
-            # (`_arm`) its deadlines, and callers write their own requests; `_Link.end`
-            # stops the reader. Nothing is allocated per request, and this is inline
-            # rather than a coroutine of its own: thousands of devices each keep these
-            # frames for as long as they are connected.
-            self._absorb(link, link.session.start(core.clock()))
-            self._arm(link)
-            await self._flush(link)
-            # Replies come through the callback: this task reads only what the callback
-            # leaves (large reads, the end of the stream), with no reader task of its own
-            # and no reader frame while idle: 2 loop turns fewer per 3.4 set-up, 0.7 KiB
-            # less per connected device (bench/README.md, AsyncDevice (w-async)).
-            while on_data is not None and link.session.state is not State.CLOSED:
-                idle = link.idle_until_woken()
-                if idle is not None:
-                    await idle  # then read, unless it was the session's end
-                    if link.over:
-                        break
-                if not await self._read_some(link, wait=False):
-                    break
-            if on_data is None and not link.over:
-                reader = link.reader = asyncio.get_running_loop().create_task(self._read(link))
-                try:
-                    await reader  # a bug in the reader must not pass silently: it raises here
-                except asyncio.CancelledError:
-                    if not reader.cancelled() or _cancelling():
-                        raise  # this task is cancelled, not only the reader by `_Link.end`
-        finally:
-            self._disarm(link)
-            self._link = None
-            if on_data is not None:
-                on_data(None)
-            if link.reader is not None and not link.reader.done():
-                link.reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await link.reader
-            await transport.aclose()
+            await reader  # a bug in the reader must not pass silently: it raises here
+        except asyncio.CancelledError:
+            if not reader.cancelled() or _cancelling():
+                raise  # this task is cancelled, not only the reader by `_Link.end`
+
+    async def _close_link(self, link: _Link) -> None:
+        """The connection ended (or this task is stopping): close it."""
+        self._disarm(link)
+        self._link = None
+        if link.fed_by_callback:
+            link.transport.on_data(None)  # type: ignore[attr-defined]
+        if link.reader is not None and not link.reader.done():
+            link.reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await link.reader
+        await link.transport.aclose()
         if not link.ready:
             self._fail_attempt(self._not_established(link))
-        return link
 
     def _not_established(self, link: _Link) -> TuyaError:
         error = link.error or LocalProtocolError("the connection ended")
