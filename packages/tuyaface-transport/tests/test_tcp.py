@@ -140,3 +140,21 @@ async def test_asyncio_send_nowait_writes_at_once_and_fails_once_closed() -> Non
         await transport.aclose()
         with pytest.raises(TransportClosedError):
             transport.send_nowait(b"late")
+
+
+async def test_asyncio_aclose_returns_when_the_connection_was_lost_before() -> None:
+    """The close future is made on demand: made after the loss, it is already done."""
+    factory = get_transport("asyncio")
+
+    async def reset_at_once(transport: AsyncTransport) -> None:
+        transport.abort()  # type: ignore[attr-defined]
+
+    async with serving(factory, reset_at_once) as (host, port):
+        transport = await factory.aconnect(host, port, timeout=TIMEOUT)
+        offered: list[bytes] = []
+        transport.on_data(lambda data: offered.append(data) or False)
+        async with asyncio.timeout(TIMEOUT):
+            while not transport._protocol.lost:
+                await asyncio.sleep(0.001)
+            await transport.aclose()  # nothing left to lose: must not wait for a loss
+        assert offered and offered[-1] == b""
