@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import os
@@ -92,6 +93,13 @@ class _Link:
     flushing: asyncio.Task[None] | None = None  # a heartbeat being sent
     heartbeat_delay: float = 0.0  # this connection's share of HEARTBEAT_SPREAD
     fed_by_callback: bool = False  # the transport hands it chunks (`on_data`)
+    # The timer's callback and context, made once: a timer re-armed per heartbeat then
+    # leaves one new object (its handle) for the garbage collector, not three.
+    fire: Callable[[], None] = attrs.field(init=False)
+    context: contextvars.Context = attrs.field(init=False, factory=contextvars.copy_context)
+
+    def __attrs_post_init__(self) -> None:
+        self.fire = self.on_deadline
     ready: bool = False
     probe: int | None = None
     over: bool = False
@@ -651,7 +659,9 @@ class AsyncDevice(DeviceBase):
         if link.timer is not None:
             link.timer.cancel()
         delay = max(0.0, deadline - self._core.clock())
-        link.timer = asyncio.get_running_loop().call_later(delay, link.on_deadline)
+        link.timer = asyncio.get_running_loop().call_later(
+            delay, link.fire, context=link.context
+        )
         link.timer_deadline = deadline
 
     def _disarm(self, link: _Link) -> None:
