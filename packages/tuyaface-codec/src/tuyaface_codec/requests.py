@@ -201,30 +201,26 @@ _P5_BODIES: dict[RequestKind, Body] = {
 }
 
 
-class LegacyRequests(Value):
-    """3.1 - 3.3: DP_QUERY / CONTROL with devId, uid and a string `t`."""
+class _TableRequests(Value):
+    """Request bodies from a per-kind table; `commands` maps each kind to its command. A kind
+    a plugin gives a command but no body of its own is sent with the query body."""
 
     _fields: ClassVar[tuple[str, ...]] = ("commands",)
     __slots__ = _fields
 
     commands: Mapping[RequestKind, int]
+    _default_commands: ClassVar[Mapping[RequestKind, int]]
+    _bodies: ClassVar[Mapping[RequestKind, Body]]
+    _missing: ClassVar[str]  # why a kind without a command cannot be sent
 
     def __init__(self, commands: Mapping[RequestKind, int] | None = None) -> None:
-        if commands is None:
-            commands = {
-                RequestKind.STATUS: Command.DP_QUERY,
-                RequestKind.SET: Command.CONTROL,
-                RequestKind.HEARTBEAT: Command.HEART_BEAT,
-                RequestKind.REFRESH: Command.UPDATEDPS,
-                RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
-            }
-        set_fields(self, commands=commands)
+        set_fields(self, commands=dict(self._default_commands) if commands is None else commands)
 
     def command_for(self, kind: RequestKind) -> int:
         try:
             return self.commands[kind]
         except KeyError:
-            raise LocalProtocolError(f"{kind.value} requests need protocol 3.4 or newer") from None
+            raise LocalProtocolError(f"{kind.value} requests {self._missing}") from None
 
     def build(
         self,
@@ -238,41 +234,36 @@ class LegacyRequests(Value):
     ) -> bytes:
         if kind not in self.commands:
             self.command_for(kind)  # raises
-        body = _LEGACY_BODIES.get(kind, _legacy_query)
+        body = self._bodies.get(kind) or self._bodies[RequestKind.STATUS]
         return body(dev_id, t, dps, cid, dp_ids)
 
 
-class Protocol5Requests(Value):
+class LegacyRequests(_TableRequests):
+    """3.1 - 3.3: DP_QUERY / CONTROL with devId, uid and a string `t`."""
+
+    __slots__ = ()
+    _default_commands: ClassVar[Mapping[RequestKind, int]] = {
+        RequestKind.STATUS: Command.DP_QUERY,
+        RequestKind.SET: Command.CONTROL,
+        RequestKind.HEARTBEAT: Command.HEART_BEAT,
+        RequestKind.REFRESH: Command.UPDATEDPS,
+        RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
+    }
+    _bodies = _LEGACY_BODIES
+    _missing = "need protocol 3.4 or newer"
+
+
+class Protocol5Requests(_TableRequests):
     """3.4 / 3.5: DP_QUERY_NEW `{}` and CONTROL_NEW with the `protocol: 5` envelope."""
 
-    _fields: ClassVar[tuple[str, ...]] = ("commands",)
-    __slots__ = _fields
-
-    commands: Mapping[RequestKind, int]
-
-    def __init__(self, commands: Mapping[RequestKind, int] | None = None) -> None:
-        if commands is None:
-            commands = {
-                RequestKind.STATUS: Command.DP_QUERY_NEW,
-                RequestKind.SET: Command.CONTROL_NEW,
-                RequestKind.HEARTBEAT: Command.HEART_BEAT,
-                RequestKind.REFRESH: Command.UPDATEDPS,
-                RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
-                RequestKind.SUB_DEVICES: Command.LAN_EXT_STREAM,
-            }
-        set_fields(self, commands=commands)
-
-    def command_for(self, kind: RequestKind) -> int:
-        return self.commands[kind]
-
-    def build(
-        self,
-        kind: RequestKind,
-        *,
-        dev_id: str,
-        t: int,
-        dps: DpsLike | None = None,
-        cid: str | None = None,
-        dp_ids: Iterable[int | str] | None = None,
-    ) -> bytes:
-        return _P5_BODIES[kind](dev_id, t, dps, cid, dp_ids)
+    __slots__ = ()
+    _default_commands: ClassVar[Mapping[RequestKind, int]] = {
+        RequestKind.STATUS: Command.DP_QUERY_NEW,
+        RequestKind.SET: Command.CONTROL_NEW,
+        RequestKind.HEARTBEAT: Command.HEART_BEAT,
+        RequestKind.REFRESH: Command.UPDATEDPS,
+        RequestKind.DEVICE22_STATUS: Command.CONTROL_NEW,
+        RequestKind.SUB_DEVICES: Command.LAN_EXT_STREAM,
+    }
+    _bodies = _P5_BODIES
+    _missing = "have no command in this protocol"
