@@ -27,6 +27,7 @@ from tuyaface_codec import (
     TuyaError,
     handshake,
 )
+from tuyaface_codec.frame import request_frame
 from tuyaface_codec.keys import KeyLike, as_key, require_key
 from tuyaface_codec.parts import fields_repr
 
@@ -227,9 +228,9 @@ class Session:
             for frame in frames:
                 self.frames_received += 1
                 self._dispatch(frame, now)
-                if self._closed:
+                if self.state is State.CLOSED:
                     break
-            if self._closed:
+            if self.state is State.CLOSED:
                 break
             if error is not None:
                 self._on_bad_frame(error, now)
@@ -237,10 +238,6 @@ class Session:
             if not frames or limit is None:
                 break
         return self.take_events()
-
-    @property
-    def _closed(self) -> bool:
-        return self.state is State.CLOSED
 
     def connection_lost(self, error: TuyaError | None) -> list[Event]:
         """The connection ended (EOF, reset, or closed by the driver)."""
@@ -312,8 +309,12 @@ class Session:
             dp_ids=tuple(str(dp) for dp in dp_ids) if dp_ids else None,
             cid=self.cid if cid is None else cid,
         )
-        self._queue.append(pending)
-        self._pump(now)
+        if self.state is State.READY and self._in_flight is None and not self._queue:
+            # straight to the wire, not through the queue (append, `_pump`, pop(0))
+            self._transmit(pending, now)
+        else:
+            self._queue.append(pending)
+            self._pump(now)
         return pending.request_id
 
     def _pump(self, now: float) -> None:
@@ -571,7 +572,8 @@ class Session:
 
     def _send(self, cmd: int, payload: bytes, now: float) -> int:
         seqno = self._next_seqno()
-        self._emit(Frame(seqno=seqno, cmd=cmd, payload=payload))
+        # the codec's checked constructor for client frames: -N% (set below)
+        self._emit(request_frame(seqno, cmd, payload))
         self._last_sent = now
         return seqno
 
