@@ -310,7 +310,9 @@ class Session:
             cid=self.cid if cid is None else cid,
         )
         if self.state is State.READY and self._in_flight is None and not self._queue:
-            # straight to the wire, not through the queue (append, `_pump`, pop(0))
+            # straight to the wire, not through the queue (append, `_pump`, pop(0)); with
+            # request_frame below: -4.2% / -4.4% CPU per 3.3 / 3.4 AsyncDevice.status,
+            # Device +0.5% / -8.4%, paired, one core
             self._transmit(pending, now)
         else:
             self._queue.append(pending)
@@ -374,7 +376,8 @@ class Session:
                 self._events.append(
                     RequestDone(request.request_id, request.kind, dps, frame, request.cid, cached)
                 )
-        self._pump(now)
+        if self._queue:  # `_pump` only when something waits (Device.status: see there)
+            self._pump(now)
 
     def _switch_to_device22(self, request: PendingRequest, now: float) -> None:
         log.info("%s answered DP_QUERY with 'data unvalid': switching to device22", self.dev_id)
@@ -572,7 +575,7 @@ class Session:
 
     def _send(self, cmd: int, payload: bytes, now: float) -> int:
         seqno = self._next_seqno()
-        # the codec's checked constructor for client frames: -N% (set below)
+        # the codec's constructor for client frames (Frame's checks for seqno and cmd only)
         self._emit(request_frame(seqno, cmd, payload))
         self._last_sent = now
         return seqno
