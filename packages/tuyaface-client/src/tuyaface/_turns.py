@@ -56,7 +56,8 @@ class Turns:
             if not self._held:
                 raise RuntimeError("release() without a turn")
             self._held = False
-            self._wake_next()
+            if self._queue:  # no call when nobody waits (Device.status: see there)
+                self._wake_next()
 
     def take(self, timeout: float | None, where: str) -> None:
         """`acquire`, or Timeout naming `where` when no turn comes within `timeout`."""
