@@ -4,7 +4,8 @@ an `AsyncDevice` for a device, a child handle sharing ONE `AsyncGateway` per gat
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from typing import Any, Protocol
 
 from .._types import DpsInput
@@ -14,6 +15,19 @@ from ..gateway import AsyncGateway
 from .config import BridgeConfig, DeviceConfig
 
 __all__ = ["ChildLink", "Connections", "GatewayLink", "Link"]
+
+
+async def shared_events(gateway: AsyncGateway) -> AsyncGenerator[DeviceEvent, None]:
+    """A shared gateway's events for one follower, starting with `Connected` when the
+    gateway is already up (none would come); closing this stops the gateway queueing for it."""
+    stream = gateway.events()
+    try:
+        if gateway.connected:
+            yield Connected()
+        async for event in stream:
+            yield event
+    finally:
+        await stream.aclose()
 
 
 class Link(Protocol):
@@ -62,17 +76,12 @@ class ChildLink:
         return self.connected
 
     async def events(self) -> AsyncIterator[DeviceEvent]:
-        stream = self.gateway.events()
-        try:
-            if self.gateway.connected:  # shared and already up: no Connected would come
-                yield Connected()
-            async for event in stream:
+        async with contextlib.aclosing(shared_events(self.gateway)) as events:
+            async for event in events:
                 if not isinstance(event, StatusPush | ChildOnline | ChildOffline):
                     yield event
                 elif event.cid == self.cid:
                     yield StatusPush(event.dps) if isinstance(event, StatusPush) else event
-        finally:  # the bridge stopped following: the shared gateway stops queueing for it
-            await stream.aclose()
 
     async def status(self) -> dict[str, Any]:
         return dict(await self._child.status())
@@ -98,15 +107,8 @@ class GatewayLink:
     def connected(self) -> bool:
         return self.gateway.connected
 
-    async def events(self) -> AsyncIterator[DeviceEvent]:
-        stream = self.gateway.events()
-        try:
-            if self.gateway.connected:  # shared and already up: no Connected would come
-                yield Connected()
-            async for event in stream:
-                yield event
-        finally:
-            await stream.aclose()
+    def events(self) -> AsyncIterator[DeviceEvent]:
+        return shared_events(self.gateway)
 
     async def status(self) -> dict[str, Any]:
         return await self.gateway.status()
