@@ -295,9 +295,9 @@ class Bridge:
     async def add_device(self, config: DeviceConfig) -> None:
         """Start bridging one more device (an `add` request)."""
         self.devices[config.name] = self.make_device(config, self.config)
+        if self._client is not None:  # before "online" can be published: a command sent
+            await self._subscribe_devices([config.name])  # on seeing it must not be lost
         self._watch(config.name)
-        if self._client is not None:
-            await self._subscribe_devices([config.name])
         await self._publish_device(config.name)
         await self._publish_devices()
 
