@@ -1,0 +1,199 @@
+"""Measured floors (issue 12): the least work any client does for the same job, beside ours.
+
+- `FloorProtocol`: a minimal asyncio client written straight on `asyncio.Protocol`, with only
+  tuyaface_codec's public functions for the frames (`Protocol.encode_frame`, `FrameDecoder`,
+  `parse_json_object`, `extract_dps`) and the key maths (`tuyaface_codec.handshake`,
+  `Protocol.session_key`); no `Session`, no device object, no transport package, no
+  timeouts, no heartbeats. `connect.py` runs one connect + handshake + status + close per
+  operation with it, `roundtrip.py` status round trips on one open connection.
+- `DECODE_FLOORS`: the least work any pure-Python decoder does for one status reply (header
+  unpack, the integrity check, decryption where the version encrypts, `json.loads`), for
+  `codec.py`'s decode rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+import json
+import os
+import struct
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tuyaface_codec import (
+    Command,
+    Frame,
+    FrameDecoder,
+    RequestKind,
+    extract_dps,
+    get_protocol,
+    handshake,
+    parse_json_object,
+)
+
+FLOOR = "asyncio floor"  # the contender's name in connect.py's and roundtrip.py's tables
+
+
+class FloorProtocol(asyncio.Protocol):
+    """One client connection: the 3.4 / 3.5 handshake from the callbacks, then status
+    requests on demand (`status()`), each answer decoded in `data_received`.
+
+    `ready` resolves once requests may be sent (at `connection_made` without a handshake),
+    `closed` at `connection_lost`. Only the frames this exchange sees are handled; anything
+    else fails the waiting future, so that a wrong answer cannot look fast."""
+
+    def __init__(self, version: str, dev_id: str, local_key: str) -> None:
+        self.codec = get_protocol(version)
+        self.dev_id = dev_id
+        self.local_key = local_key.encode("latin-1")
+        self.key = self.local_key  # the session key once the handshake is done
+        self.decoder = FrameDecoder(self.codec, key=self.local_key, from_device=True)
+        self.status_cmd = self.codec.command_for(RequestKind.STATUS)
+        self.seqno = 0
+        self.nonce = b""
+        loop = asyncio.get_running_loop()
+        self.ready: asyncio.Future[None] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self.waiter: asyncio.Future[dict[str, Any]] | None = None
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        if self.codec.needs_handshake:
+            self.nonce = os.urandom(handshake.NONCE_SIZE)
+            self._send(Command.SESS_KEY_NEG_START, self.nonce, self.local_key)
+        else:
+            self.ready.set_result(None)
+
+    def status(self) -> asyncio.Future[dict[str, Any]]:
+        """Send one status request; the future gets the reply's DPs."""
+        payload = self.codec.build_payload(RequestKind.STATUS, dev_id=self.dev_id, t=_now())
+        self.waiter = waiter = asyncio.get_running_loop().create_future()
+        self._send(self.status_cmd, payload, self.key)
+        return waiter
+
+    def data_received(self, data: bytes) -> None:
+        # While handshaking, the key changes after the device's answer: one frame at a time.
+        limit = None if self.ready.done() else 1
+        for frame in self.decoder.feed(data, limit=limit):
+            if not self.ready.done():
+                self._handshake(frame)
+                self.data_received(b"")  # frames after it, under the session key
+                return
+            waiter, self.waiter = self.waiter, None
+            if waiter is None or frame.cmd != self.status_cmd:
+                raise RuntimeError(f"{FLOOR}: unexpected frame, cmd {frame.cmd}")
+            waiter.set_result(extract_dps(parse_json_object(frame.payload)))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiter is not None:
+            self.waiter.set_exception(RuntimeError(f"{FLOOR}: connection lost ({exc})"))
+        self.closed.set_result(None)
+
+    def _handshake(self, frame: Frame) -> None:
+        if frame.cmd != Command.SESS_KEY_NEG_RESP:
+            raise RuntimeError(f"{FLOOR}: cmd {frame.cmd} during the handshake")
+        remote = handshake.read_response(frame.payload, self.local_key, self.nonce)
+        self._send(
+            Command.SESS_KEY_NEG_FINISH,
+            handshake.finish_payload(self.local_key, remote),
+            self.local_key,
+        )
+        self.key = self.codec.session_key(self.local_key, self.nonce, remote)
+        self.decoder.set_key(self.key)
+        self.ready.set_result(None)
+
+    def _send(self, cmd: int, payload: bytes, key: bytes) -> None:
+        self.seqno += 1
+        iv = os.urandom(self.codec.iv_size) if self.codec.iv_size else None
+        frame = Frame(seqno=self.seqno, cmd=cmd, payload=payload)
+        assert self.transport is not None
+        self.transport.write(self.codec.encode_frame(frame, key=key, iv=iv))
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+async def open_floor(
+    version: str, host: str, port: int, dev_id: str, local_key: str
+) -> tuple[asyncio.Transport, FloorProtocol]:
+    """Connect and finish the handshake (if the version has one)."""
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.create_connection(
+        lambda: FloorProtocol(version, dev_id, local_key), host, port
+    )
+    await protocol.ready
+    return transport, protocol
+
+
+async def floor_setup(
+    version: str, host: str, port: int, dev_id: str, local_key: str
+) -> dict[str, Any]:
+    """What `async with AsyncDevice(...) as d: await d.status()` does on the wire: connect,
+    the handshake, one status request and its answer, close and wait for
+    `connection_lost`. The reply's DPs."""
+    transport, protocol = await open_floor(version, host, port, dev_id, local_key)
+    dps = await protocol.status()
+    transport.close()
+    await protocol.closed
+    return dps
+
+
+# -- codec decode floors ------------------------------------------------------------------
+
+_HEADER = struct.Struct(">IIIII")  # prefix, seqno, cmd, length, retcode (device frames)
+_PREFIX_55AA = 0x000055AA
+_SUFFIX_55AA = b"\x00\x00\xaa\x55"
+
+
+def _crc_body(frame: bytes) -> bytes:
+    """Header unpack and the CRC32 check of a 55AA device frame; the payload."""
+    prefix, _seqno, _cmd, length, _retcode = _HEADER.unpack_from(frame)
+    end = 16 + length
+    if prefix != _PREFIX_55AA or len(frame) != end or frame[end - 4 :] != _SUFFIX_55AA:
+        raise ValueError("not one whole 55AA frame")
+    (crc,) = struct.unpack_from(">I", frame, end - 8)
+    if binascii.crc32(frame[: end - 8]) != crc:
+        raise ValueError("CRC32 mismatch")
+    return frame[20 : end - 8]
+
+
+def decode_floor_31(key: bytes) -> Callable[[bytes], dict[str, Any]]:
+    """3.1 status reply: plaintext JSON; header, CRC32, `json.loads`."""
+
+    def decode(frame: bytes) -> dict[str, Any]:
+        dps: dict[str, Any] = json.loads(_crc_body(frame))["dps"]
+        return dps
+
+    return decode
+
+
+def decode_floor_33(key: bytes) -> Callable[[bytes], dict[str, Any]]:
+    """3.3 status reply: header, CRC32, AES-ECB with one reused decryption context
+    (`cryptography`: ECB keeps no state between whole blocks), PKCS#7 unpad, `json.loads`.
+    No check for a clear version header in front: this reply has none."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    update = Cipher(algorithms.AES(key), modes.ECB()).decryptor().update
+
+    def decode(frame: bytes) -> dict[str, Any]:
+        plain = update(_crc_body(frame))
+        dps: dict[str, Any] = json.loads(plain[: -plain[-1]])["dps"]
+        return dps
+
+    return decode
+
+
+# Versions with a decode floor, for codec.py: the factory takes the frame's key.
+DECODE_FLOORS: dict[str, Callable[[bytes], Callable[[bytes], dict[str, Any]]]] = {
+    "3.1": decode_floor_31,
+    "3.3": decode_floor_33,
+}
+DECODE_FLOOR_WORK = {
+    "3.1": "header, CRC32, json.loads",
+    "3.3": "header, CRC32, AES-ECB, unpad, json.loads",
+}
