@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _common import ASYNC, TT_NOWAIT, Sample, Summary, paired_cpu_ratio, paired_ratio
+
 from tuyaface_codec import (
     Command,
     Frame,
@@ -197,3 +199,41 @@ DECODE_FLOOR_WORK = {
     "3.1": "header, CRC32, json.loads",
     "3.3": "header, CRC32, AES-ECB, unpad, json.loads",
 }
+
+
+# -- verdict lines ------------------------------------------------------------------------
+
+
+def setup_floor_lines(version: str, samples: dict[str, list[Sample]], loop: str) -> list[str]:
+    """connect.py: the floor's set-up rate against tinytuya, `AsyncDevice` against the floor,
+    and the ceiling of a client as cheap as the floor served as cheaply as tinytuya."""
+    floor, theirs, ours = samples[FLOOR], samples[TT_NOWAIT], samples[ASYNC]
+    reach = paired_ratio(floor, theirs).median
+    share = paired_ratio(ours, floor).median
+    cpu = paired_cpu_ratio(ours, floor).median
+    # On one core a set-up costs about client CPU + simulator CPU; tinytuya's simulator
+    # CPU per set-up in the same round stands for the simulator's part.
+    ceiling = Summary.of([
+        (t.cpu_per_op + t.peer_cpu_per_op) / (f.cpu_per_op + t.peer_cpu_per_op)
+        for f, t in zip(floor, theirs, strict=True)
+    ]).median
+    return [
+        f"{version}: {FLOOR} set-ups {reach:.2f}x tinytuya without send wait, on {loop}: "
+        f"the best any asyncio client reaches here; AsyncDevice {share:.2f}x the floor's "
+        f"rate, {cpu:.2f}x its client CPU",
+        f"{version}: ceiling, a client with the floor's CPU served at tinytuya's simulator "
+        f"CPU per set-up: {ceiling:.2f}x tinytuya (client + simulator CPU, paired)",
+    ]
+
+
+def roundtrip_floor_lines(version: str, samples: dict[str, list[Sample]], loop: str) -> list[str]:
+    """roundtrip.py: the floor's client CPU per round trip against tinytuya's, and
+    `AsyncDevice`'s against the floor's."""
+    floor, theirs, ours = samples[FLOOR], samples[TT_NOWAIT], samples[ASYNC]
+    reach = paired_cpu_ratio(floor, theirs).median
+    share = paired_cpu_ratio(ours, floor).median
+    return [
+        f"{version}: {FLOOR} client CPU per round trip {reach:.2f}x tinytuya without send "
+        f"wait, on {loop}: the least any asyncio client uses here; AsyncDevice uses "
+        f"{share:.2f}x the floor's"
+    ]

@@ -9,9 +9,15 @@ connection is served by a fresh simulated device), in one run, in rotating order
 - tinytuya 1.20.0 without a persistent socket (it connects per call and closes after it),
   as it ships (10 ms send wait) and with the send wait disabled,
 - the limit: a bare blocking TCP connect + close to a bare asyncio listener in the same
-  simulator process.
+  simulator process,
+- the asyncio floor (bench/_floor.py), on the same loop as `AsyncDevice`: a minimal
+  `asyncio.Protocol` client doing the same exchange (connect, the 3.4 / 3.5 handshake, one
+  status request and its answer, close and wait for `connection_lost`) with only the
+  codec's public functions; the best any asyncio client reaches here. (On 3.3 `AsyncDevice`
+  also sends an opening heartbeat, which the floor does not.)
 
-Run: `python bench/connect.py [--rounds 7] [--seconds 0.3] [--placement same|cross|both]`.
+Run: `python bench/connect.py [--rounds 7] [--seconds 0.3] [--placement same|cross|both]
+[--loop asyncio|uvloop]`.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from _common import (
     paired_ratio,
     verdict,
 )
+from _floor import FLOOR, floor_setup, setup_floor_lines
 
 from tuyaface import AsyncDevice, Device
 
@@ -70,6 +77,14 @@ def async_device_run(loop: asyncio.AbstractEventLoop, version: str, port: int) -
     async def batch(ops: int) -> None:
         for _ in range(ops):
             await once()
+
+    return lambda ops: loop.run_until_complete(batch(ops))
+
+
+def floor_run(loop: asyncio.AbstractEventLoop, version: str, port: int) -> Run:
+    async def batch(ops: int) -> None:
+        for _ in range(ops):
+            check_status(await floor_setup(version, HOST, port, DEV_ID, LOCAL_KEY), FLOOR)
 
     return lambda ops: loop.run_until_complete(batch(ops))
 
@@ -109,6 +124,7 @@ def contenders(
     runs = {
         SYNC: device_run(version, ports[SYNC]),
         ASYNC: async_device_run(loop, version, ports[ASYNC]),
+        FLOOR: floor_run(loop, version, ports[FLOOR]),
         BARE: bare_run(sim.addresses["echo"][0][1]),
     }
     if tinytuya is not None:
@@ -128,6 +144,8 @@ def targets(version: str, samples: dict[str, list[Sample]], loop: str) -> list[s
         f"{version}: AsyncDevice set-ups {async_rate:.2f}x tinytuya without send wait, on "
         f"{loop} (target >= {wanted}x): {verdict(async_rate >= wanted)}"
     ]
+    if FLOOR in samples:
+        lines.extend(setup_floor_lines(version, samples, loop))
     if version != "3.3":
         nowait = paired_ratio(samples[SYNC], samples[TT_NOWAIT]).median
         shipped = paired_ratio(samples[SYNC], samples[TT_SHIPPED]).median
@@ -141,9 +159,10 @@ def targets(version: str, samples: dict[str, list[Sample]], loop: str) -> list[s
 TABLE = Table(
     "Connection set-up",
     "set-ups",
-    order=(SYNC, ASYNC, TT_NOWAIT, TT_SHIPPED, BARE),
+    order=(SYNC, ASYNC, FLOOR, TT_NOWAIT, TT_SHIPPED, BARE),
     bases=(
         (BARE, "x bare connect"),
+        (FLOOR, "x asyncio floor"),
         (TT_NOWAIT, "x tinytuya no wait"),
         (TT_SHIPPED, "x tinytuya shipped"),
     ),
@@ -161,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     slots: dict[str, dict[str, int]] = {}
     for version in args.versions:
         slots[version] = {}
-        for name in DEVICE_CLIENTS:
+        for name in (*DEVICE_CLIENTS, FLOOR):
             slots[version][name] = len(spec.fresh)
             spec.fresh.append((DEV_ID, LOCAL_KEY, version, HOST))
     print(f"## bench/connect.py: {args.rounds} rounds of {args.seconds} s per client\n")
