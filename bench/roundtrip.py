@@ -6,6 +6,10 @@ round after round, in rotating order:
 - `AsyncDevice` and `Device` (tuyaface),
 - tinytuya 1.20.0 with a persistent socket, as it ships (a 10 ms sleep after every send)
   and with that send wait disabled (`set_sendWait(None)`),
+- the asyncio floor (bench/_floor.py), on the same loop as `AsyncDevice`: a minimal
+  `asyncio.Protocol` client on the codec's public functions that sends the same status
+  request, decodes and checks the answer in `data_received` and resolves a future a
+  coroutine awaits; the least client CPU any asyncio client uses for a real round trip,
 - the limit: a bare asyncio Protocol that writes as many bytes as our status request and
   awaits as many as the simulator's reply (a coroutine awaits each reply, as any awaitable
   API must), served by a bare Protocol echo in the simulator process; and the same with a
@@ -14,7 +18,8 @@ round after round, in rotating order:
 Placement decides loopback latency on this kind of VM, so the default runs client and
 simulator pinned to one core, then once more on two cores (`--placement both`).
 
-Run: `python bench/roundtrip.py [--rounds 7] [--seconds 0.3] [--placement same|cross|both]`.
+Run: `python bench/roundtrip.py [--rounds 7] [--seconds 0.3] [--placement same|cross|both]
+[--loop asyncio|uvloop]`.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from _common import (
     paired_ratio,
     verdict,
 )
+from _floor import FLOOR, FloorProtocol, open_floor, roundtrip_floor_lines
 
 from tuyaface import AsyncDevice, Device, SimulatedDevice
 from tuyaface_transport import TcpTransport
@@ -142,6 +148,30 @@ class AsyncDeviceClient(Client):
 
     def close(self) -> None:
         self.loop.run_until_complete(self.device.aclose())
+
+
+class FloorClient(Client):
+    """The asyncio floor: the same round trip with nothing but a Protocol and the codec."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, version: str, port: int) -> None:
+        self.loop = loop
+        self.transport, self.protocol = loop.run_until_complete(
+            open_floor(version, HOST, port, DEV_ID, LOCAL_KEY)
+        )
+        self.run(1)
+
+    async def _rounds(self, ops: int) -> None:
+        status = self.protocol.status
+        for _ in range(ops):
+            check_status(await status(), FLOOR)
+
+    def run(self, ops: int) -> None:
+        self.loop.run_until_complete(self._rounds(ops))
+
+    def close(self) -> None:
+        protocol: FloorProtocol = self.protocol
+        self.transport.close()
+        self.loop.run_until_complete(protocol.closed)
 
 
 class DeviceClient(Client):
@@ -252,10 +282,11 @@ def open_clients(
     loop: asyncio.AbstractEventLoop,
 ) -> Iterator[dict[str, Run]]:
     slot, wire = slots[version], sizes[version]
-    ports = {name: sim.addresses["fresh"][slot[name]][1] for name in DEVICE_CLIENTS}
+    ports = {name: sim.addresses["fresh"][slot[name]][1] for name in (*DEVICE_CLIENTS, FLOOR)}
     echo_port = sim.addresses["echo"][slot[ECHO]][1]
     makers: dict[str, Callable[[], Client]] = {
         ASYNC: lambda: AsyncDeviceClient(loop, version, ports[ASYNC]),
+        FLOOR: lambda: FloorClient(loop, version, ports[FLOOR]),
         SYNC: lambda: DeviceClient(version, ports[SYNC]),
         ECHO: lambda: EchoClient(loop, echo_port, *wire),
         SOCKET_ECHO: lambda: SocketEchoClient(echo_port, *wire),
@@ -283,9 +314,11 @@ def targets(version: str, samples: dict[str, list[Sample]], loop: str) -> list[s
     time_ratio = 1 / paired_ratio(samples[ASYNC], samples[TT_NOWAIT]).median
     shipped = paired_ratio(samples[ASYNC], samples[TT_SHIPPED]).median
     sync_ratio = paired_ratio(samples[SYNC], samples[TT_NOWAIT]).median
+    floor = roundtrip_floor_lines(version, samples, loop) if FLOOR in samples else []
     return [
         f"{version}: AsyncDevice client CPU per round trip {async_cpu:.2f}x tinytuya without "
         f"send wait, on {loop} (target <= {async_target}x): {verdict(async_cpu <= async_target)}",
+        *floor,
         f"{version}: Device client CPU per round trip {sync_cpu:.2f}x tinytuya without send "
         f"wait (target <= 0.8x): {verdict(sync_cpu <= 0.8)}",
         f"{version}: AsyncDevice round-trip time {time_ratio:.2f}x tinytuya without send wait "
@@ -300,7 +333,7 @@ def targets(version: str, samples: dict[str, list[Sample]], loop: str) -> list[s
 TABLE = Table(
     "Round trips",
     "round trips",
-    order=(ASYNC, SYNC, TT_NOWAIT, TT_SHIPPED, ECHO, SOCKET_ECHO),
+    order=(ASYNC, FLOOR, SYNC, TT_NOWAIT, TT_SHIPPED, ECHO, SOCKET_ECHO),
     bases=(
         (ECHO, "x asyncio echo"),
         (TT_NOWAIT, "x tinytuya no wait"),
@@ -318,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     slots: dict[str, dict[str, int]] = {}
     for version in args.versions:
         slots[version] = {}
-        for name in DEVICE_CLIENTS:
+        for name in (*DEVICE_CLIENTS, FLOOR):
             slots[version][name] = len(spec.fresh)
             spec.fresh.append((DEV_ID, LOCAL_KEY, version, HOST))
         slots[version][ECHO] = len(spec.echo)
