@@ -20,9 +20,7 @@ import os
 import struct
 import time
 from collections.abc import Callable
-from typing import Any
-
-from _common import ASYNC, TT_NOWAIT, Sample, Summary, paired_cpu_ratio, paired_ratio
+from typing import Any, cast
 
 from tuyaface_codec import (
     Command,
@@ -62,8 +60,8 @@ class FloorProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # (uvloop's transports are not asyncio.Transport subclasses, though they act so)
+        self.transport = cast(asyncio.Transport, transport)
         if self.codec.needs_handshake:
             self.nonce = os.urandom(handshake.NONCE_SIZE)
             self._send(Command.SESS_KEY_NEG_START, self.nonce, self.local_key)
@@ -78,22 +76,35 @@ class FloorProtocol(asyncio.Protocol):
         return waiter
 
     def data_received(self, data: bytes) -> None:
+        try:
+            self._take(data)
+        except Exception as exc:  # to the awaiting coroutine, not only to the loop's log
+            self._fail(exc)
+            assert self.transport is not None
+            self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(RuntimeError(f"{FLOOR}: connection lost ({exc})"))
+        self.closed.set_result(None)
+
+    def _take(self, data: bytes) -> None:
         # While handshaking, the key changes after the device's answer: one frame at a time.
         limit = None if self.ready.done() else 1
         for frame in self.decoder.feed(data, limit=limit):
             if not self.ready.done():
                 self._handshake(frame)
-                self.data_received(b"")  # frames after it, under the session key
+                self._take(b"")  # frames after it, under the session key
                 return
             waiter, self.waiter = self.waiter, None
             if waiter is None or frame.cmd != self.status_cmd:
                 raise RuntimeError(f"{FLOOR}: unexpected frame, cmd {frame.cmd}")
             waiter.set_result(extract_dps(parse_json_object(frame.payload)))
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.waiter is not None:
-            self.waiter.set_exception(RuntimeError(f"{FLOOR}: connection lost ({exc})"))
-        self.closed.set_result(None)
+    def _fail(self, error: Exception) -> None:
+        for future in (self.ready, self.waiter):
+            if future is not None and not future.done():
+                future.set_exception(error)
+        self.waiter = None
 
     def _handshake(self, frame: Frame) -> None:
         if frame.cmd != Command.SESS_KEY_NEG_RESP:
@@ -200,40 +211,3 @@ DECODE_FLOOR_WORK = {
     "3.3": "header, CRC32, AES-ECB, unpad, json.loads",
 }
 
-
-# -- verdict lines ------------------------------------------------------------------------
-
-
-def setup_floor_lines(version: str, samples: dict[str, list[Sample]], loop: str) -> list[str]:
-    """connect.py: the floor's set-up rate against tinytuya, `AsyncDevice` against the floor,
-    and the ceiling of a client as cheap as the floor served as cheaply as tinytuya."""
-    floor, theirs, ours = samples[FLOOR], samples[TT_NOWAIT], samples[ASYNC]
-    reach = paired_ratio(floor, theirs).median
-    share = paired_ratio(ours, floor).median
-    cpu = paired_cpu_ratio(ours, floor).median
-    # On one core a set-up costs about client CPU + simulator CPU; tinytuya's simulator
-    # CPU per set-up in the same round stands for the simulator's part.
-    ceiling = Summary.of([
-        (t.cpu_per_op + t.peer_cpu_per_op) / (f.cpu_per_op + t.peer_cpu_per_op)
-        for f, t in zip(floor, theirs, strict=True)
-    ]).median
-    return [
-        f"{version}: {FLOOR} set-ups {reach:.2f}x tinytuya without send wait, on {loop}: "
-        f"the best any asyncio client reaches here; AsyncDevice {share:.2f}x the floor's "
-        f"rate, {cpu:.2f}x its client CPU",
-        f"{version}: ceiling, a client with the floor's CPU served at tinytuya's simulator "
-        f"CPU per set-up: {ceiling:.2f}x tinytuya (client + simulator CPU, paired)",
-    ]
-
-
-def roundtrip_floor_lines(version: str, samples: dict[str, list[Sample]], loop: str) -> list[str]:
-    """roundtrip.py: the floor's client CPU per round trip against tinytuya's, and
-    `AsyncDevice`'s against the floor's."""
-    floor, theirs, ours = samples[FLOOR], samples[TT_NOWAIT], samples[ASYNC]
-    reach = paired_cpu_ratio(floor, theirs).median
-    share = paired_cpu_ratio(ours, floor).median
-    return [
-        f"{version}: {FLOOR} client CPU per round trip {reach:.2f}x tinytuya without send "
-        f"wait, on {loop}: the least any asyncio client uses here; AsyncDevice uses "
-        f"{share:.2f}x the floor's"
-    ]

@@ -9,6 +9,12 @@ Three jobs per protocol version, each measured as frames per second:
   (``decode_frame`` + ``parse_json_object`` + ``extract_dps``; tinytuya:
   ``unpack_message`` + ``_decode_payload``).
 
+Where ``bench/_floor.py`` has one (3.1, 3.3), a ``decode status, floor`` row follows the
+decode row: the least work any pure-Python decoder does for that frame (header unpack,
+CRC32, AES-ECB with ``cryptography`` where the version encrypts, ``json.loads``), timed in
+the same rounds; its rate and paired ratio to tinytuya stand in the ``cryptography`` column,
+which shows what ratio against tinytuya is reachable at all.
+
 Every round times a fixed number of calls of each contender, in a shuffled order; the table
 shows the median rate over the rounds and the median of the per-round ratios to tinytuya.
 3.5 frames get a fresh ``os.urandom(12)`` IV each (tinytuya draws its own).
@@ -34,10 +40,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _floor import DECODE_FLOOR_WORK, DECODE_FLOORS
+
 import tuyaface_codec as codec
 from tuyaface_codec import Frame, RequestKind, extract_dps, parse_json_object
 
 VERSIONS = ("3.1", "3.3", "3.4", "3.5")
+FLOOR = "floor"
 JOBS = ("encode status", "encode set", "decode status")
 # the backends this process can use (the pycryptodome-only child has one)
 BACKENDS = tuple(b for b in ("pycryptodome", "cryptography") if b in codec.available_backends())
@@ -126,11 +135,22 @@ def tinytuya_jobs(version: str) -> dict[str, Job]:
     }
 
 
+def floor_job(version: str) -> Job | None:
+    """The least-work decoder of this version's status reply, if there is one here (it
+    uses `cryptography`, so not in the pycryptodome-only child)."""
+    if version not in DECODE_FLOORS or "cryptography" not in BACKENDS:
+        return None
+    decode, reply = DECODE_FLOORS[version](session_key(version)), reply_frame(version)
+    return lambda: decode(reply)
+
+
 def check(version: str) -> None:
     """Both implementations understand each other's frames before anything is timed."""
     expected = extract_dps(parse_json_object(REPLY_JSON))
     theirs = tinytuya_jobs(version)
     assert theirs["decode status"]() == expected, version
+    floor = floor_job(version)
+    assert floor is None or floor() == expected, version
     for backend in BACKENDS:
         jobs = ours(version, backend)
         assert jobs["decode status"]() == expected, (version, backend)
@@ -176,17 +196,33 @@ def run(rounds: int, number: int, versions: tuple[str, ...]) -> list[dict[str, A
         check(version)
         theirs = tinytuya_jobs(version)
         mine = {backend: ours(version, backend) for backend in BACKENDS}
+        floor = floor_job(version)
         for job in JOBS:
             contenders = {"tinytuya": theirs[job]}
             contenders.update({backend: mine[backend][job] for backend in BACKENDS})
+            if job == "decode status" and floor is not None:
+                contenders[FLOOR] = floor
             samples = measure(contenders, rounds, number)
             row: dict[str, Any] = {"version": version, "job": job}
             row.update({name: statistics.median(values) for name, values in samples.items()})
             for backend in BACKENDS:
-                paired = zip(samples[backend], samples["tinytuya"], strict=True)
-                row[f"{backend} ratio"] = statistics.median(a / b for a, b in paired)
+                row[f"{backend} ratio"] = paired(samples[backend], samples["tinytuya"])
             rows.append(row)
+            if FLOOR in samples:
+                rows.append({
+                    "version": version,
+                    "job": f"{job}, floor ({DECODE_FLOOR_WORK[version]})",
+                    "tinytuya": row["tinytuya"],
+                    "floor": row[FLOOR],
+                    "floor ratio": paired(samples[FLOOR], samples["tinytuya"]),
+                    "ours of floor": paired(samples["cryptography"], samples[FLOOR]),
+                })
     return rows
+
+
+def paired(ours: list[float], theirs: list[float]) -> float:
+    """Median of the per-round rate ratios (both ran in the same round)."""
+    return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -194,9 +230,13 @@ def table(rows: list[dict[str, Any]]) -> str:
     lines = [head + " |", "|---|---|---:|" + "---:|" * len(BACKENDS)]
     for row in rows:
         base = row["tinytuya"]
-        cells = [f"{base:,.0f}/s"] + [
-            f"{row[backend]:,.0f}/s ({row[backend + ' ratio']:.2f}x)" for backend in BACKENDS
-        ]
+        if FLOOR in row:  # a floor row: its figure in the judged (cryptography) column
+            floor = f"{row[FLOOR]:,.0f}/s ({row['floor ratio']:.2f}x)"
+            cells = [f"{base:,.0f}/s", *("-" for _ in BACKENDS[:-1]), floor]
+        else:
+            cells = [f"{base:,.0f}/s"] + [
+                f"{row[backend]:,.0f}/s ({row[backend + ' ratio']:.2f}x)" for backend in BACKENDS
+            ]
         lines.append(f"| {row['version']} | {row['job']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -218,7 +258,14 @@ def main(argv: list[str] | None = None) -> int:
           f"median frames per second (paired ratio to tinytuya, which uses {tinytuya_lib})\n")
     print(table(rows), flush=True)
     judged = BACKENDS[-1]  # cryptography, or pycryptodome in the child
-    slow = [row for row in rows if row[f"{judged} ratio"] < args.target]
+    floors = [row for row in rows if FLOOR in row]
+    if floors:
+        print()
+    for row in floors:
+        print(f"- {row['version']} {row['job']}: {row['floor ratio']:.2f}x tinytuya, the most "
+              f"any pure-Python decoder reaches here; ours ({judged}) "
+              f"{row['ours of floor']:.2f}x the floor's rate")
+    slow = [row for row in rows if FLOOR not in row and row[f"{judged} ratio"] < args.target]
     for row in slow:
         print(f"below {args.target}x ({judged}): {row['version']} {row['job']}", file=sys.stderr)
     if "cryptography" in BACKENDS and args.pycryptodome_versions:

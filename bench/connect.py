@@ -43,6 +43,7 @@ from _common import (
     Sample,
     SimProcess,
     SimSpec,
+    Summary,
     Table,
     check_status,
     check_tinytuya,
@@ -50,10 +51,11 @@ from _common import (
     comparison_args,
     load_tinytuya,
     machine_line,
+    paired_cpu_ratio,
     paired_ratio,
     verdict,
 )
-from _floor import FLOOR, floor_setup, setup_floor_lines
+from _floor import FLOOR, floor_setup
 
 from tuyaface import AsyncDevice, Device
 
@@ -133,6 +135,28 @@ def contenders(
     yield runs
 
 
+def floor_lines(version: str, samples: dict[str, list[Sample]], loop: str) -> list[str]:
+    """connect.py: the floor's set-up rate against tinytuya, `AsyncDevice` against the floor,
+    and the ceiling of a client as cheap as the floor served as cheaply as tinytuya."""
+    floor, theirs, ours = samples[FLOOR], samples[TT_NOWAIT], samples[ASYNC]
+    reach = paired_ratio(floor, theirs).median
+    share = paired_ratio(ours, floor).median
+    cpu = paired_cpu_ratio(ours, floor).median
+    # On one core a set-up costs about client CPU + simulator CPU; tinytuya's simulator
+    # CPU per set-up in the same round stands for the simulator's part.
+    ceiling = Summary.of([
+        (t.cpu_per_op + t.peer_cpu_per_op) / (f.cpu_per_op + t.peer_cpu_per_op)
+        for f, t in zip(floor, theirs, strict=True)
+    ]).median
+    return [
+        f"{version}: {FLOOR} set-ups {reach:.2f}x tinytuya without send wait, on {loop}: "
+        f"the best any asyncio client reaches here; AsyncDevice {share:.2f}x the floor's "
+        f"rate, {cpu:.2f}x its client CPU",
+        f"{version}: ceiling, a client with the floor's CPU served at tinytuya's simulator "
+        f"CPU per set-up: {ceiling:.2f}x tinytuya (client + simulator CPU, paired)",
+    ]
+
+
 def targets(version: str, samples: dict[str, list[Sample]], loop: str) -> list[str]:
     """Issue 12's set-up target (`AsyncDevice` at least tinytuya's rate, 1.5x on uvloop),
     then the older one (3.4 and 3.5): `Device` no slower than tinytuya."""
@@ -145,7 +169,7 @@ def targets(version: str, samples: dict[str, list[Sample]], loop: str) -> list[s
         f"{loop} (target >= {wanted}x): {verdict(async_rate >= wanted)}"
     ]
     if FLOOR in samples:
-        lines.extend(setup_floor_lines(version, samples, loop))
+        lines.extend(floor_lines(version, samples, loop))
     if version != "3.3":
         nowait = paired_ratio(samples[SYNC], samples[TT_NOWAIT]).median
         shipped = paired_ratio(samples[SYNC], samples[TT_SHIPPED]).median
