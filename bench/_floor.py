@@ -20,6 +20,7 @@ import os
 import struct
 import time
 from collections.abc import Callable
+from json.scanner import make_scanner
 from typing import Any, cast
 
 from tuyaface_codec import (
@@ -158,36 +159,46 @@ async def floor_setup(
 
 # -- codec decode floors ------------------------------------------------------------------
 
-_HEADER = struct.Struct(">IIIII")  # prefix, seqno, cmd, length, retcode (device frames)
+_HEADER = struct.Struct(">IIII")  # prefix, seqno, cmd, length (a 55AA frame's header)
+_U32 = struct.Struct(">I")
 _PREFIX_55AA = 0x000055AA
-_SUFFIX_55AA = b"\x00\x00\xaa\x55"
+# json's C scanner, what json.loads runs once it has a str, without its Python wrapper
+# (decode(), two whitespace regexes): 1.0-1.2 us less per status reply here.
+_SCAN = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
 def _crc_body(frame: bytes) -> bytes:
-    """Header unpack and the CRC32 check of a 55AA device frame; the payload."""
-    prefix, _seqno, _cmd, length, _retcode = _HEADER.unpack_from(frame)
+    """Header unpack and the CRC32 check of one 55AA device frame; its payload."""
+    prefix, _seqno, _cmd, length = _HEADER.unpack_from(frame)
     end = 16 + length
-    if prefix != _PREFIX_55AA or len(frame) != end or frame[end - 4 :] != _SUFFIX_55AA:
+    if prefix != _PREFIX_55AA or len(frame) != end:
         raise ValueError("not one whole 55AA frame")
-    (crc,) = struct.unpack_from(">I", frame, end - 8)
-    if binascii.crc32(frame[: end - 8]) != crc:
+    if binascii.crc32(frame[: end - 8]) != _U32.unpack_from(frame, end - 8)[0]:
         raise ValueError("CRC32 mismatch")
-    return frame[20 : end - 8]
+    return frame[20 : end - 8]  # after the retcode, before CRC and suffix
+
+
+def _dps(text: str) -> dict[str, Any]:
+    """The DPs of a JSON object; the whole text must be that object."""
+    value, end = _SCAN(text, 0)
+    if end != len(text):
+        raise ValueError("extra data after the JSON object")
+    dps: dict[str, Any] = value["dps"]
+    return dps
 
 
 def decode_floor_31(key: bytes) -> Callable[[bytes], dict[str, Any]]:
-    """3.1 status reply: plaintext JSON; header, CRC32, `json.loads`."""
+    """3.1 status reply: plaintext JSON; header, CRC32, JSON."""
 
     def decode(frame: bytes) -> dict[str, Any]:
-        dps: dict[str, Any] = json.loads(_crc_body(frame))["dps"]
-        return dps
+        return _dps(_crc_body(frame).decode())
 
     return decode
 
 
 def decode_floor_33(key: bytes) -> Callable[[bytes], dict[str, Any]]:
     """3.3 status reply: header, CRC32, AES-ECB with one reused decryption context
-    (`cryptography`: ECB keeps no state between whole blocks), PKCS#7 unpad, `json.loads`.
+    (`cryptography`: ECB keeps no state between whole blocks), PKCS#7 unpad, JSON.
     No check for a clear version header in front: this reply has none."""
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -195,8 +206,7 @@ def decode_floor_33(key: bytes) -> Callable[[bytes], dict[str, Any]]:
 
     def decode(frame: bytes) -> dict[str, Any]:
         plain = update(_crc_body(frame))
-        dps: dict[str, Any] = json.loads(plain[: -plain[-1]])["dps"]
-        return dps
+        return _dps(plain[: -plain[-1]].decode())
 
     return decode
 
@@ -207,7 +217,6 @@ DECODE_FLOORS: dict[str, Callable[[bytes], Callable[[bytes], dict[str, Any]]]] =
     "3.3": decode_floor_33,
 }
 DECODE_FLOOR_WORK = {
-    "3.1": "header, CRC32, json.loads",
-    "3.3": "header, CRC32, AES-ECB, unpad, json.loads",
+    "3.1": "header, CRC32, JSON",
+    "3.3": "header, CRC32, AES-ECB, unpad, JSON",
 }
-

@@ -225,12 +225,17 @@ def paired(ours: list[float], theirs: list[float]) -> float:
     return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
 
 
+def is_floor(row: dict[str, Any]) -> bool:
+    """A floor row (the decode row it follows holds the floor's rate too)."""
+    return "floor ratio" in row
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     head = "| version | job | tinytuya 1.20.0 | " + " | ".join(f"ours, {b}" for b in BACKENDS)
     lines = [head + " |", "|---|---|---:|" + "---:|" * len(BACKENDS)]
     for row in rows:
         base = row["tinytuya"]
-        if FLOOR in row:  # a floor row: its figure in the judged (cryptography) column
+        if is_floor(row):  # its figure in the judged (cryptography) column
             floor = f"{row[FLOOR]:,.0f}/s ({row['floor ratio']:.2f}x)"
             cells = [f"{base:,.0f}/s", *("-" for _ in BACKENDS[:-1]), floor]
         else:
@@ -258,14 +263,14 @@ def main(argv: list[str] | None = None) -> int:
           f"median frames per second (paired ratio to tinytuya, which uses {tinytuya_lib})\n")
     print(table(rows), flush=True)
     judged = BACKENDS[-1]  # cryptography, or pycryptodome in the child
-    floors = [row for row in rows if FLOOR in row]
+    floors = [row for row in rows if is_floor(row)]
     if floors:
         print()
     for row in floors:
         print(f"- {row['version']} {row['job']}: {row['floor ratio']:.2f}x tinytuya, the most "
               f"any pure-Python decoder reaches here; ours ({judged}) "
               f"{row['ours of floor']:.2f}x the floor's rate")
-    slow = [row for row in rows if FLOOR not in row and row[f"{judged} ratio"] < args.target]
+    slow = [row for row in rows if not is_floor(row) and row[f"{judged} ratio"] < args.target]
     for row in slow:
         print(f"below {args.target}x ({judged}): {row['version']} {row['job']}", file=sys.stderr)
     if "cryptography" in BACKENDS and args.pycryptodome_versions:
