@@ -11,9 +11,10 @@ Three jobs per protocol version, each measured as frames per second:
 
 Where ``bench/_floor.py`` has one (3.1, 3.3), a ``decode status, floor`` row follows the
 decode row: the least work any pure-Python decoder does for that frame (header unpack,
-CRC32, AES-ECB with ``cryptography`` where the version encrypts, ``json.loads``), timed in
-the same rounds; its rate and paired ratio to tinytuya stand in the ``cryptography`` column,
-which shows what ratio against tinytuya is reachable at all.
+CRC32, AES-ECB with ``cryptography`` where the version encrypts, json's C scanner), timed
+in the same rounds; its rate and paired ratio to tinytuya stand in the ``cryptography``
+column, which shows what ratio against tinytuya is reachable at all. No floor without
+``cryptography`` (the pycryptodome-only child has none).
 
 Every round times a fixed number of calls of each contender, in a shuffled order; the table
 shows the median rate over the rounds and the median of the per-round ratios to tinytuya.
