@@ -136,14 +136,15 @@ def contenders(
 
 
 def floor_lines(version: str, samples: dict[str, list[Sample]], loop: str) -> list[str]:
-    """connect.py: the floor's set-up rate against tinytuya, `AsyncDevice` against the floor,
-    and the ceiling of a client as cheap as the floor served as cheaply as tinytuya."""
+    """The floor's set-up rate against tinytuya, `AsyncDevice` against the floor, and the
+    ceiling of a client as cheap as the floor served as cheaply as tinytuya."""
     floor, theirs, ours = samples[FLOOR], samples[TT_NOWAIT], samples[ASYNC]
     reach = paired_ratio(floor, theirs).median
     share = paired_ratio(ours, floor).median
     cpu = paired_cpu_ratio(ours, floor).median
     # On one core a set-up costs about client CPU + simulator CPU; tinytuya's simulator
-    # CPU per set-up in the same round stands for the simulator's part.
+    # CPU per set-up in the same round stands for the simulator's part. CPU, not wall
+    # time: the other processes on a shared machine do not count in it.
     ceiling = Summary.of([
         (t.cpu_per_op + t.peer_cpu_per_op) / (f.cpu_per_op + t.peer_cpu_per_op)
         for f, t in zip(floor, theirs, strict=True)

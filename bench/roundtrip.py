@@ -59,7 +59,7 @@ from _common import (
     paired_ratio,
     verdict,
 )
-from _floor import FLOOR, FloorProtocol, open_floor
+from _floor import FLOOR, open_floor
 
 from tuyaface import AsyncDevice, Device, SimulatedDevice
 from tuyaface_transport import TcpTransport
@@ -169,9 +169,8 @@ class FloorClient(Client):
         self.loop.run_until_complete(self._rounds(ops))
 
     def close(self) -> None:
-        protocol: FloorProtocol = self.protocol
         self.transport.close()
-        self.loop.run_until_complete(protocol.closed)
+        self.loop.run_until_complete(self.protocol.closed)
 
 
 class DeviceClient(Client):
