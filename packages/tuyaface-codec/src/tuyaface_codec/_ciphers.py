@@ -7,7 +7,7 @@ import binascii
 import hmac
 from typing import ClassVar, Protocol
 
-from ._padding import BLOCK, pad, unpad
+from ._padding import BLOCK, pad, strip_padding
 from ._value import Value, set_fields
 from .crypto.backend import CryptoBackend
 from .errors import DecryptError, IntegrityError
@@ -122,9 +122,9 @@ class ClearHeaderEcbCipher(Value):
             extra, rest = split_version_header(tag, payload)
         if not rest:
             return extra, rest
-        if len(rest) % BLOCK == 0:
+        if len(rest) % BLOCK == 0:  # whole blocks, not empty: what ecb_decrypt_unpad checks
             try:
-                return extra, ecb_decrypt_unpad(rest, key, crypto)
+                return extra, strip_padding(crypto.ecb_decrypt(require_key(key), rest))
             except DecryptError:
                 if not rest.startswith(b"{"):
                     raise
