@@ -98,13 +98,14 @@ class ClearHeaderEcbCipher(Value):
     `also_read`: other version tags whose header is taken too (3.2 devices accept 3.3's)."""
 
     _fields: ClassVar[tuple[str, ...]] = ("tag", "also_read")
-    __slots__ = _fields
+    __slots__ = (*_fields, "tags")
 
     tag: bytes
     also_read: tuple[bytes, ...]
+    tags: tuple[bytes, ...]  # tag, then also_read
 
     def __init__(self, tag: bytes, also_read: tuple[bytes, ...] = ()) -> None:
-        set_fields(self, tag=tag, also_read=also_read)
+        set_fields(self, tag=tag, also_read=also_read, tags=(tag, *also_read))
 
     def seal(
         self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
@@ -116,11 +117,12 @@ class ClearHeaderEcbCipher(Value):
     def open(
         self, payload: bytes, *, key: bytes | None, crypto: CryptoBackend
     ) -> tuple[bytes | None, bytes]:
-        extra, rest = split_version_header(self.tag, payload)
-        for tag in self.also_read:
-            if extra is not None:
-                break
-            extra, rest = split_version_header(tag, payload)
+        extra, rest = None, payload
+        for tag in self.tags:
+            if payload.startswith(tag):  # a call only for a header (3.3 decode -1.3%)
+                extra, rest = split_version_header(tag, payload)
+                if extra is not None:
+                    break
         if not rest:
             return extra, rest
         # whole blocks, not empty: what ecb_decrypt_unpad would check again (3.3 decode -1.1%)
