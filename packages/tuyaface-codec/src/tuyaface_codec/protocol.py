@@ -150,8 +150,12 @@ class Protocol(Value):
     def decode_frame(self, data: bytes, *, key: KeyLike | None, from_device: bool) -> Frame:
         """Exactly one whole frame: integrity checked first, then decrypted."""
         raw_key, crypto = as_key(key), self.crypto or default_backend()
+        # bytes(data) gives bytes back as they are, but the call costs 75 ns, this test 18
+        # (decode -1.2%)
+        if data.__class__ is not bytes:
+            data = bytes(data)
         seqno, cmd, retcode, payload = self.layout.decode(
-            bytes(data), key=raw_key, from_device=from_device, crypto=crypto
+            data, key=raw_key, from_device=from_device, crypto=crypto
         )
         try:
             extra, body = self.cipher.open(payload, key=raw_key, crypto=crypto)
