@@ -375,21 +375,26 @@ class AsyncDevice(DeviceBase):
         connection that had gone stale (`_stale`), once more on a new one."""
         link = self._link if self.connected else None
         if link is None:
-            return await self._exchange(await self._connection(), kind, request)
+            return await self._send_request(await self._connection(), kind, request)
         bytes_in, bytes_out = link.bytes_in, link.bytes_out
-        event = await self._exchange(link, kind, request)
-        received, written = link.bytes_in > bytes_in, link.bytes_out > bytes_out
-        if stale(event, kind, received=received, written=written):
+        event = await self._send_request(link, kind, request)
+        if isinstance(event, RequestFailed) and stale(
+            event, kind, received=link.bytes_in > bytes_in, written=link.bytes_out > bytes_out
+        ):
             log.info("%s: connection had gone stale, reconnecting", self._core.where)
-            event = await self._exchange(await self._connection(), kind, request)
+            event = await self._send_request(await self._connection(), kind, request)
         return event
 
-    async def _exchange(
+    def _send_request(
         self, link: _Link, kind: RequestKind, request: dict[str, Any]
-    ) -> RequestDone | RequestFailed:
-        """One request on `link`: its outcome event."""
+    ) -> asyncio.Future[RequestDone | RequestFailed]:
+        """One request on `link`, written at once if the transport takes it: the future
+        its outcome resolves (`_absorb`, which also forgets it). A plain function the
+        caller awaits the future of, rather than a coroutine around it, and no `_flush`
+        coroutine when the write goes out at once: REPLACE_GAIN"""
         loop = asyncio.get_running_loop()
-        request_id = link.session.request(kind, self._core.clock(), **request)
+        session = link.session
+        request_id = session.request(kind, self._core.clock(), **request)
         future: asyncio.Future[RequestDone | RequestFailed] = loop.create_future()
         # The session's reply deadline ends the request; this bound is a safety net only.
         # Queued requests wait for those ahead of them, each bounded by the reply timeout.
@@ -400,20 +405,16 @@ class AsyncDevice(DeviceBase):
         results[request_id] = (future, loop.time() + bound, bound)
         if self._watchdog is None:
             self._watchdog = loop.call_later(self._core.timeout, self._watch)
-        try:
-            # None unless the request failed at once: no `_absorb` for an empty list (two
-            # calls fewer per request, counted by test_roundtrip_cost; its CPU A/B swung
-            # either way with placement, so it has no reliable figure)
-            events = link.session.take_events()
-            if events:
-                self._absorb(link, events)
-            self._arm(link)
-            await self._flush(link)
-            return await future
-        finally:
-            results.pop(request_id, None)
-            if not results and results is self._results:
-                self._results = None
+        # None unless the request failed at once: no `_absorb` for an empty list (two
+        # calls fewer per request, counted by test_roundtrip_cost; its CPU A/B swung
+        # either way with placement, so it has no reliable figure)
+        events = session.take_events()
+        if events:
+            self._absorb(link, events)
+        self._arm(link)
+        if session.wants_to_send and not self._write_now(link):
+            self._flush_soon(link)  # from a task: the transport cannot take it now
+        return future
 
     def _watch(self) -> None:
         """Every `timeout` seconds while calls wait: fail those past their bound. One timer
@@ -691,8 +692,8 @@ class AsyncDevice(DeviceBase):
         self._arm(link)
 
     def _flush_soon(self, link: _Link) -> None:
-        """Send what the session has queued (we are in a callback): at once if the
-        transport takes it, else from a task of its own."""
+        """Send what the session has queued without waiting (in a callback, or for a
+        caller's request): at once if the transport takes it, else from a task of its own."""
         if self._write_now(link):
             return
         link.flushing = asyncio.get_running_loop().create_task(self._flush(link))
@@ -758,8 +759,15 @@ class AsyncDevice(DeviceBase):
                 if event.request_id == link.probe:
                     self._probed(link, event)
                     continue
-                waiter = self._results.get(event.request_id) if self._results else None
-                if waiter is not None and not waiter[0].done():
+                # the caller forgotten once its outcome came (one that was cancelled
+                # stays listed until then: it counts for the bound of those behind it)
+                results = self._results
+                waiter = results.pop(event.request_id, None) if results else None
+                if waiter is None:
+                    continue
+                if not results:
+                    self._results = None  # (memory: see `_setup`)
+                if not waiter[0].done():
                     waiter[0].set_result(event)
             elif isinstance(event, StatusPush):
                 self._emit(event)
@@ -810,6 +818,7 @@ class AsyncDevice(DeviceBase):
         for future, _, _ in (self._results or {}).values():
             if not future.done():
                 future.set_exception(error)
+        self._results = None  # their requests are over with their connection
 
     def _emit(self, event: DeviceEvent) -> None:
         for stream in list(self._subscribers or ()):
