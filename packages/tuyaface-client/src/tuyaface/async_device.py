@@ -121,8 +121,19 @@ class _Link:
 
     def take_now(self, data: bytes) -> bool:
         """The transport's `on_data` consumer (a bound method: 190 bytes per connection
-        lighter than a partial)."""
-        return self.owner._take_now(self, data)
+        lighter than a partial). A chunk goes into the session at once if it fits one
+        slice and the reader holds nothing older; else False, and the reader gets it."""
+        session = self.session
+        if not data or self.feeding or len(data) > READ_SLICE or session.state is State.CLOSED:
+            self.wake_reader()  # (empty: the stream ended or the connection was lost)
+            return False
+        self.bytes_in += len(data)
+        owner = self.owner
+        owner._absorb(self, session.receive_data(data, owner._core.clock()))
+        owner._arm(self)
+        if not self.over and session.wants_to_send:  # a handshake step or a queued request
+            owner._flush_soon(self)
+        return True
 
     def idle_until_woken(self) -> asyncio.Future[None] | None:
         """The future to wait on until `wake_reader`; None: read now."""
@@ -626,21 +637,6 @@ class AsyncDevice(DeviceBase):
             self._on_deadline(link)
         return True
 
-    def _take_now(self, link: _Link, data: bytes) -> bool:
-        """A chunk handed over in the transport's callback (`on_data`): into the session
-        at once if it fits one slice and the reader holds nothing older; else False, and
-        the reader gets it."""
-        session = link.session
-        if not data or link.feeding or len(data) > READ_SLICE or session.state is State.CLOSED:
-            link.wake_reader()  # (empty: the stream ended or the connection was lost)
-            return False
-        link.bytes_in += len(data)
-        self._absorb(link, session.receive_data(data, self._core.clock()))
-        self._arm(link)
-        if not link.over and session.wants_to_send:  # a handshake step or a queued request
-            self._flush_soon(link)
-        return True
-
     async def _take(self, link: _Link, data: bytes) -> bool:
         """One slice of a read: into the session, then its timer and anything to send.
         False once the session has closed."""
@@ -658,11 +654,13 @@ class AsyncDevice(DeviceBase):
         deadline = session.next_deadline()
         if deadline is None or session.state is State.CLOSED or link.overdue:
             return  # (overdue: the reader judges it when its read is done)
+        armed = link.timer_deadline  # (None exactly when no timer is set)
+        if armed is not None and armed <= deadline:
+            return  # the usual case, asked first: an earlier timer serves
         if session.state is State.READY and not session.busy:
             deadline += link.heartbeat_delay  # the next deadline is a heartbeat
-        armed = link.timer_deadline
-        if link.timer is not None and armed is not None and armed <= deadline:
-            return
+            if armed is not None and armed <= deadline:
+                return
         if link.timer is not None:
             link.timer.cancel()
         delay = max(0.0, deadline - self._core.clock())
