@@ -223,7 +223,7 @@ async def test_a_cancelled_call_leaves_no_waiter_and_the_next_gets_its_own_answe
         assert call.cancelled()
         # its waiter went with its answer (the map itself is dropped when empty: memory)
         assert device._results is None
-        assert device.dps == {"1": False}
+        assert device.dps == {"1": False} == simulated.dps
 
 
 def test_no_io_before_first_use() -> None:
