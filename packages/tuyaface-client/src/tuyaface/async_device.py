@@ -405,8 +405,7 @@ class AsyncDevice(DeviceBase):
         coroutine when the write goes out at once: REPLACE_GAIN"""
         loop = asyncio.get_running_loop()
         session = link.session
-        now = self._core.clock()
-        request_id = session.request(kind, now, **request)
+        request_id = session.request(kind, self._core.clock(), **request)
         future: asyncio.Future[RequestDone | RequestFailed] = loop.create_future()
         # The session's reply deadline ends the request; this bound is a safety net only.
         # Queued requests wait for those ahead of them, each bounded by the reply timeout.
@@ -423,12 +422,7 @@ class AsyncDevice(DeviceBase):
         events = session.take_events()
         if events:
             self._absorb(link, events)
-        # The timer fires by the session's next deadline (`_arm`, after every change); a
-        # request adds at most its reply deadline, `now + reply_timeout`: a timer set
-        # for no later than that still serves, and is left alone. TIMER_GAIN
-        armed = link.timer_deadline
-        if events or armed is None or armed > now + session.reply_timeout:
-            self._arm(link)
+        self._arm(link)
         if session.wants_to_send and not self._write_now(link):
             self._flush_soon(link)  # from a task: the transport cannot take it now
         return future
