@@ -404,7 +404,7 @@ class AsyncDevice(DeviceBase):
         its outcome resolves (`_absorb`, which also forgets it). A plain function whose
         future the caller awaits, not a coroutine around it, and no `_flush` coroutine
         when the write goes out at once; with the reply path's cuts (`_Link.take_now`):
-        88 -> 79 calls (3.5: 80 -> 70) and 2363 -> 2252 bytecodes per 3.4 status round
+        88 -> 81 calls (3.5: 80 -> 72) and 2363 -> 2258 bytecodes per 3.4 status round
         trip, -4.3 / -2.1 / -3.0% client CPU on 3.3 / 3.4 / 3.5 on uvloop (paired, 4
         process pairs x 9 rounds; this loaded machine's A/A spread was +-3%)."""
         loop = asyncio.get_running_loop()

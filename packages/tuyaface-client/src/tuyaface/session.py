@@ -230,9 +230,9 @@ class Session:
             for frame in frames:
                 self.frames_received += 1
                 self._dispatch(frame, now)
-                if self.state is State.CLOSED:
+                if self._closed:
                     break
-            if self.state is State.CLOSED:
+            if self._closed:
                 break
             if error is not None:
                 self._on_bad_frame(error, now)
@@ -240,6 +240,11 @@ class Session:
             if not frames or limit is None:
                 break
         return self.take_events()
+
+    @property
+    def _closed(self) -> bool:
+        """(A property: `_dispatch` changes `state`, which mypy would take as narrowed.)"""
+        return self.state is State.CLOSED
 
     def connection_lost(self, error: TuyaError | None) -> list[Event]:
         """The connection ended (EOF, reset, or closed by the driver)."""
