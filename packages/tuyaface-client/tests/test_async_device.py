@@ -205,6 +205,27 @@ async def test_aclose_fails_pending_calls_and_later_ones() -> None:
         assert [event async for event in device.events()] == []
 
 
+@pytest.mark.parametrize("version", ["3.3", "3.4"])
+async def test_a_cancelled_call_leaves_no_waiter_and_the_next_gets_its_own_answer(
+    version: str,
+) -> None:
+    async with (
+        serving(version, dps={"1": True}, reply_delay=0.05) as (simulated, server),
+        device_for(server, version) as device,
+    ):
+        await device.connect()
+        call = asyncio.ensure_future(device.status())
+        await asyncio.sleep(0)  # its first step writes the request, then waits
+        assert device._results is not None and not call.done()
+        call.cancel()
+        await device.set_status({"1": False})  # behind the cancelled one's answer
+        assert await device.status() == {"1": False}
+        assert call.cancelled()
+        # its waiter went with its answer (the map itself is dropped when empty: memory)
+        assert device._results is None
+        assert device.dps == {"1": False} == simulated.dps
+
+
 def test_no_io_before_first_use() -> None:
     device = AsyncDevice(DEV_ID, KEY, "nothing-listens-here", version="3.5", transport="loopback")
     assert not device.connected

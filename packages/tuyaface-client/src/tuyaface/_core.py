@@ -150,7 +150,7 @@ class DeviceCore:
 
 
 # A request's outcome events, for isinstance: a tuple made once, where `RequestDone |
-# RequestFailed` built a union at every test (gain: see AsyncDevice._exchange).
+# RequestFailed` built a union at every test (used in AsyncDevice._absorb).
 OUTCOMES = (RequestDone, RequestFailed)
 
 
