@@ -272,10 +272,13 @@ class Bridge:
             return  # removed or renamed meanwhile
         before = bridged.state()
         if bridged.absorb(dps) or force:
-            state = bridged.state()
-            if state.keys() != before.keys():  # other DPs or schema: other entities
+            if bridged.state().keys() != before.keys():  # other DPs or schema: other entities
                 await self._publish_discovery(name)
-            await self.publish(self.topics.state(name), state, retain=True)
+                if self.devices.get(name) is not bridged:
+                    return  # removed or renamed while the discovery went out
+            # the state as it is now: a push absorbed during the discovery's awaits was
+            # published already, and an older snapshot would overwrite it (retained)
+            await self.publish(self.topics.state(name), bridged.state(), retain=True)
 
     async def _read(self, bridged: BridgedDevice, *, publish_always: bool) -> None:
         try:
