@@ -109,3 +109,31 @@ async def test_a_push_during_the_first_reads_discovery_is_not_undone(
             bridge.release.set()
             await watcher.until(lambda: len(watcher.messages("r2/late")) == 2, "the read's state")
             assert watcher.last["r2/late"] == {"1": True, "2": 10} == house.devices["d1"].dps
+
+
+async def test_a_rename_during_the_first_reads_discovery_leaves_no_old_topics(
+    mqtt_broker: LocalBroker,
+) -> None:
+    # The old name's first read went on after the rename had cleared its topics: it
+    # published the old name's discovery (over the new name's: the same unique ids) and
+    # its state, retained.
+    async with home(2) as house, watching(mqtt_broker, "r3/#", "har3/#") as watcher:
+        first, second = house.configs
+        config = bridge_config(mqtt_broker, "r3", [first], discovery_prefix="har3")
+        node = "har3/{}/tuyaface_bridgetest0000000001/dp{}/config"
+        async with running(HeldDiscovery(config, held=node.format("switch", 1))) as bridge:
+            add = {"id": second.dev_id, "key": second.local_key, "ip": second.host,
+                   "port": second.port, "version": "3.3", "name": "old"}
+            await watcher.publish("r3/bridge/request/add", add)
+            await asyncio.wait_for(bridge.holding.wait(), 10.0)  # old's first read, held
+            await watcher.publish("r3/bridge/request/rename", {"from": "old", "to": "new"})
+            await watcher.value("r3/new", {"1": False, "2": 10})
+            await watcher.until(lambda: watcher.last.get(node.format("sensor", 2)), "discovery")
+            bridge.release.set()
+            assert bridge.holder is not None
+            await bridge.holder  # old's read, done
+            await watcher.publish("r3/bridge/request/health", {"transaction": "after"})
+            await watcher.until(lambda: "r3/bridge/response/health" in watcher.last, "health")
+            assert watcher.last["r3/old"] is None
+            assert watcher.last[node.format("sensor", 2)]["state_topic"] == "r3/new"
+            assert watcher.last[node.format("switch", 1)]["command_topic"] == "r3/new/set"

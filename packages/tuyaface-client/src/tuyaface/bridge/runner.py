@@ -215,10 +215,12 @@ class Bridge:
         for topic in stale:
             del published[topic]
         published.update((topic, _digest(config)) for topic, config in fresh.items())
-        for topic in stale:  # an entity the device no longer has (its schema changed)
-            await self.publish(topic, b"", retain=True)
-        for topic, config in fresh.items():
-            await self.publish(topic, config, retain=True)
+        # b"": an entity the device no longer has (its schema changed)
+        for topic, payload in [*((topic, b"") for topic in stale), *fresh.items()]:
+            if self.devices.get(name) is not bridged:
+                return  # removed or renamed meanwhile: its topics are cleared (the same
+                # discovery topics as a renamed device's new name: same unique ids)
+            await self.publish(topic, payload, retain=True)
 
     async def clear_device(self, name: str) -> None:
         """Clear a device's retained topics and discovery (removed or renamed)."""
