@@ -15,8 +15,8 @@ from click.testing import CliRunner, Result
 from simkit import DEV_ID, simulator, wait_until
 
 from tuyaface import SimulatorThread
-from tuyaface_codec import Command
 from tuyaface.cli import main
+from tuyaface_codec import Command
 
 STATUS_QUERIES = (Command.DP_QUERY, Command.DP_QUERY_NEW)
 KEY = "Secret-Key-1234!"  # 16 characters, found nowhere else in the output
