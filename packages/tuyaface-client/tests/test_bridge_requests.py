@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from bridgekit import bridge_config, home, running, watching
 
 from tuyaface.bridge.broker import LocalBroker
@@ -64,3 +67,73 @@ async def test_add_rename_remove_health_scan(mqtt_broker: LocalBroker) -> None:
             await watcher.until(lambda: "r1/bridge/response/reboot" in watcher.last, "answer")
             assert watcher.last["r1/bridge/response/reboot"]["status"] == "error"
             assert house.devices["d1"].dps["1"] is False
+
+
+class HeldDiscovery(Bridge):
+    """A bridge whose first publish on `held` waits for `release` once sent, as if the
+    broker were slow to acknowledge it: the interleaving of a busy broker, injected.
+    `holder` is the task it held."""
+
+    def __init__(self, *args: Any, held: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held = held
+        self.holding = asyncio.Event()
+        self.release = asyncio.Event()
+        self.holder: asyncio.Task[Any] | None = None
+
+    async def publish(self, topic: str, payload: Any, *, retain: bool = False) -> None:
+        await super().publish(topic, payload, retain=retain)
+        if topic == self.held and not self.holding.is_set():
+            self.holder = asyncio.current_task()
+            self.holding.set()
+            await self.release.wait()
+
+
+async def test_a_push_during_the_first_reads_discovery_is_not_undone(
+    mqtt_broker: LocalBroker,
+) -> None:
+    # An added (or renamed) device's first read publishes its discovery, then its state;
+    # a push taken meanwhile (the answer to a /set sent on seeing it online) was published
+    # first and then overwritten with the read's older state, for good.
+    async with home(2) as house, watching(mqtt_broker, "r2/#") as watcher:
+        first, second = house.configs
+        config = bridge_config(mqtt_broker, "r2", [first], discovery_prefix="har2")
+        switch = "har2/switch/tuyaface_bridgetest0000000001/dp1/config"
+        async with running(HeldDiscovery(config, held=switch)) as bridge:
+            add = {"id": second.dev_id, "key": second.local_key, "ip": second.host,
+                   "port": second.port, "version": "3.3", "name": "late"}
+            await watcher.publish("r2/bridge/request/add", add)
+            await asyncio.wait_for(bridge.holding.wait(), 10.0)  # the first read's discovery
+            await house.devices["d1"].push({"1": True})
+            await watcher.value("r2/late", {"1": True, "2": 10})
+            bridge.release.set()
+            await watcher.until(lambda: len(watcher.messages("r2/late")) == 2, "the read's state")
+            assert watcher.last["r2/late"] == {"1": True, "2": 10} == house.devices["d1"].dps
+
+
+async def test_a_rename_during_the_first_reads_discovery_leaves_no_old_topics(
+    mqtt_broker: LocalBroker,
+) -> None:
+    # The old name's first read went on after the rename had cleared its topics: it
+    # published the old name's discovery (over the new name's: the same unique ids) and
+    # its state, retained.
+    async with home(2) as house, watching(mqtt_broker, "r3/#", "har3/#") as watcher:
+        first, second = house.configs
+        config = bridge_config(mqtt_broker, "r3", [first], discovery_prefix="har3")
+        node = "har3/{}/tuyaface_bridgetest0000000001/dp{}/config"
+        async with running(HeldDiscovery(config, held=node.format("switch", 1))) as bridge:
+            add = {"id": second.dev_id, "key": second.local_key, "ip": second.host,
+                   "port": second.port, "version": "3.3", "name": "old"}
+            await watcher.publish("r3/bridge/request/add", add)
+            await asyncio.wait_for(bridge.holding.wait(), 10.0)  # old's first read, held
+            await watcher.publish("r3/bridge/request/rename", {"from": "old", "to": "new"})
+            await watcher.value("r3/new", {"1": False, "2": 10})
+            await watcher.until(lambda: watcher.last.get(node.format("sensor", 2)), "discovery")
+            bridge.release.set()
+            assert bridge.holder is not None
+            await bridge.holder  # old's read, done
+            await watcher.publish("r3/bridge/request/health", {"transaction": "after"})
+            await watcher.until(lambda: "r3/bridge/response/health" in watcher.last, "health")
+            assert watcher.last["r3/old"] is None
+            assert watcher.last[node.format("sensor", 2)]["state_topic"] == "r3/new"
+            assert watcher.last[node.format("switch", 1)]["command_topic"] == "r3/new/set"

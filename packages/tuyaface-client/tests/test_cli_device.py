@@ -16,7 +16,9 @@ from simkit import DEV_ID, simulator, wait_until
 
 from tuyaface import SimulatorThread
 from tuyaface.cli import main
+from tuyaface_codec import Command
 
+STATUS_QUERIES = (Command.DP_QUERY, Command.DP_QUERY_NEW)
 KEY = "Secret-Key-1234!"  # 16 characters, found nowhere else in the output
 ENV_CLEAN = {"TUYAFACE_LOCAL_KEY": None, "TUYAFACE_DEVICES": None}
 
@@ -144,13 +146,17 @@ def test_monitor_prints_status_and_pushes_on_each_version(version: str) -> None:
 
 
 def test_monitor_follows_a_drop_and_the_reconnection() -> None:
-    with tcp_simulator("3.4", dps={"1": False}) as sim:
+    # The status answer waits (reply_delay): a device that pushed and dropped as soon as the
+    # client was connected would drop it before its first status, which ends the command
+    # (exit 3) instead of following the drop. So the device acts once it has answered.
+    with tcp_simulator("3.4", dps={"1": False}, reply_delay=0.3) as sim:
 
         def device_side() -> None:
-            wait_until(lambda: sim.push({"1": True}), "a client to push to")
+            wait_until(lambda: answered_a_status_query(sim), "the monitor's status query")
+            assert sim.push({"1": True})
             assert sim.disconnect()
             wait_until(
-                lambda: sim.device.connections == 2 and sim.push({"2": 7}), "the reconnection"
+                lambda: sim.device.connections >= 2 and sim.push({"2": 7}), "the reconnection"
             )
 
         with acting(device_side):
@@ -162,6 +168,10 @@ def test_monitor_follows_a_drop_and_the_reconnection() -> None:
     ]  # fmt: skip
     assert "closed the connection" in events[3]["reason"]
     assert events[-1]["dps"] == {"2": 7}
+
+
+def answered_a_status_query(sim: SimulatorThread) -> bool:
+    return any(frame.cmd in STATUS_QUERIES for frame in list(sim.device.requests))
 
 
 def test_monitor_stops_after_duration_with_plain_lines() -> None:

@@ -215,10 +215,12 @@ class Bridge:
         for topic in stale:
             del published[topic]
         published.update((topic, _digest(config)) for topic, config in fresh.items())
-        for topic in stale:  # an entity the device no longer has (its schema changed)
-            await self.publish(topic, b"", retain=True)
-        for topic, config in fresh.items():
-            await self.publish(topic, config, retain=True)
+        # b"": an entity the device no longer has (its schema changed)
+        for topic, payload in [*((topic, b"") for topic in stale), *fresh.items()]:
+            if self.devices.get(name) is not bridged:
+                return  # removed or renamed meanwhile: its topics are cleared (the same
+                # discovery topics as a renamed device's new name: same unique ids)
+            await self.publish(topic, payload, retain=True)
 
     async def clear_device(self, name: str) -> None:
         """Clear a device's retained topics and discovery (removed or renamed)."""
@@ -272,10 +274,13 @@ class Bridge:
             return  # removed or renamed meanwhile
         before = bridged.state()
         if bridged.absorb(dps) or force:
-            state = bridged.state()
-            if state.keys() != before.keys():  # other DPs or schema: other entities
+            if bridged.state().keys() != before.keys():  # other DPs or schema: other entities
                 await self._publish_discovery(name)
-            await self.publish(self.topics.state(name), state, retain=True)
+                if self.devices.get(name) is not bridged:
+                    return  # removed or renamed while the discovery went out
+            # the state as it is now: a push absorbed during the discovery's awaits was
+            # published already, and an older snapshot would overwrite it (retained)
+            await self.publish(self.topics.state(name), bridged.state(), retain=True)
 
     async def _read(self, bridged: BridgedDevice, *, publish_always: bool) -> None:
         try:
