@@ -36,9 +36,12 @@ BUDGET = {
     ("Device", "3.3"): 88,
     ("Device", "3.4"): 88,
     ("Device", "3.5"): 80,
-    ("AsyncDevice", "3.3"): 88,
-    ("AsyncDevice", "3.4"): 88,
-    ("AsyncDevice", "3.5"): 80,
+    # +2 on asyncio's own loop: the transport's get_buffer / buffer_updated, a read into
+    # one buffer per thread instead of a 256 KiB bytes object (-9.5% client CPU per 3.4
+    # set-up, tuyaface_transport.aio._ReadBuffer)
+    ("AsyncDevice", "3.3"): 90,
+    ("AsyncDevice", "3.4"): 90,
+    ("AsyncDevice", "3.5"): 82,
 }
 SLACK = 0.5  # something rare (a socket timeout set again) may fall in the counted rounds
 
