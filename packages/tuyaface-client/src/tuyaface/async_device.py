@@ -348,12 +348,17 @@ class AsyncDevice(DeviceBase):
             self._absorb(link, link.session.close())
         self._wake()
         runner = self._runner
-        if runner is not None:
-            done, _ = await asyncio.wait({runner}, timeout=self._core.timeout)
-            if not done:
-                runner.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await runner
+        if runner is not None and not runner.done():
+            # The task awaited itself, a timer bounding it: one loop turn and a future
+            # fewer than asyncio.wait(timeout=...) (measured with the opening's changes).
+            bound = asyncio.get_running_loop().call_later(self._core.timeout, runner.cancel)
+            try:
+                await runner
+            except asyncio.CancelledError:
+                if not runner.cancelled() or _cancelling():
+                    raise  # this task is cancelled, not only the runner by the bound
+            finally:
+                bound.cancel()
         self._fail_waiters(LocalProtocolError(_CLOSED))
         for stream in list(self._subscribers or ()):
             stream.put(None)
