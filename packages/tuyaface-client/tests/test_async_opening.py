@@ -3,14 +3,17 @@ On 3.1 - 3.3 (no handshake) it stands in for the opening heartbeat: its answer s
 the device accepted us, and a device that drops us at once is still a failed connection
 attempt with growing backoff (docs/reliability.md, scenario 13). On 3.4 / 3.5 it leaves in
 the same write as the handshake's FINISH. A `set_status` never goes so (it must not be
-sent twice)."""
+sent twice). And `aclose()` while the connection is being made returns at once."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import pytest
 from reliabilitykit import Bench, run, simulated
+from simkit import DEV_ID, KEY
 
 from tuyaface import (
     AsyncDevice,
@@ -20,6 +23,7 @@ from tuyaface import (
     DeviceBusyError,
     DeviceEvent,
     Disconnected,
+    SimulatedDevice,
 )
 from tuyaface_codec import Command, get_protocol
 from tuyaface_transport import get_transport
@@ -141,3 +145,20 @@ def test_a_first_status_leaves_with_the_handshake_finish(version: str) -> None:
             await device.aclose()
 
     run(main)
+
+
+async def test_aclose_while_connecting_returns_at_once() -> None:
+    # (over TCP: the connect takes loop turns) It used to wait for its bound, `timeout`
+    # seconds: the connection task began the new connection that aclose() had not seen.
+    simulated = SimulatedDevice(DEV_ID, KEY, version="3.4")
+    async with simulated.serve(transport="asyncio") as server:
+        device = AsyncDevice(
+            DEV_ID, KEY, server.host, port=server.port, version="3.4", transport="asyncio",
+            timeout=2.0,
+        )  # fmt: skip
+        device.start()
+        await asyncio.sleep(0)  # the connection task is in its connect
+        started = time.monotonic()
+        await device.aclose()
+        assert time.monotonic() - started < 1.0
+        assert not device.connected

@@ -523,8 +523,11 @@ class AsyncDevice(DeviceBase):
                     # two (-340 bytes per device, tracemalloc).
                     fed = link.fed_by_callback
                     try:
-                        self._begin(link)
-                        await self._flush(link)
+                        if self._closed:  # aclose() came while connecting: it found no link
+                            self._absorb(link, link.session.close())
+                        else:
+                            self._begin(link)
+                            await self._flush(link)
                         # Replies come through the callback: this task reads only what the
                         # callback leaves (large reads, the end of the stream), with no
                         # reader task of its own and no reader frame while idle: 2 loop
