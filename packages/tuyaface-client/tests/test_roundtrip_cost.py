@@ -37,9 +37,12 @@ BUDGET = {
     ("Device", "3.3"): 87,
     ("Device", "3.4"): 87,
     ("Device", "3.5"): 78,
-    ("AsyncDevice", "3.3"): 81,
-    ("AsyncDevice", "3.4"): 81,
-    ("AsyncDevice", "3.5"): 72,
+    # +2 on asyncio's own loop: the transport's get_buffer / buffer_updated, a read into
+    # one buffer per thread instead of a 256 KiB bytes object (-9.5% client CPU per 3.4
+    # set-up, tuyaface_transport.aio._ReadBuffer)
+    ("AsyncDevice", "3.3"): 83,
+    ("AsyncDevice", "3.4"): 83,
+    ("AsyncDevice", "3.5"): 74,
 }
 SLACK = 0.5  # something rare (a socket timeout set again) may fall in the counted rounds
 

@@ -8,7 +8,7 @@ import os
 import time
 
 import pytest
-from conftest import TIMEOUT, connect, echo, serving
+from conftest import TIMEOUT, Client, connect, echo, serving
 
 from tuyaface_transport import (
     AsyncTransport,
@@ -45,6 +45,23 @@ async def test_partial_reads_add_up(factory: TransportFactory, mode: str) -> Non
         client = await connect(factory, mode, address)
         assert await client.receive_exactly(len(big) + 200) == big + bytes(range(200))
         await client.close()
+
+
+async def test_connections_at_once_each_get_their_own_bytes(
+    factory: TransportFactory, mode: str
+) -> None:
+    # (the asyncio transport reads every connection of a thread into one shared buffer)
+    async def talk(client: Client, n: int) -> bytes:
+        message = bytes([n]) * 70_000 + bytes(range(n))
+        await client.send(message)
+        return await client.receive_exactly(len(message))
+
+    async with serving(factory, echo) as address:
+        clients = [await connect(factory, mode, address) for _ in range(6)]
+        answers = await asyncio.gather(*(talk(c, n) for n, c in enumerate(clients)))
+        assert answers == [bytes([n]) * 70_000 + bytes(range(n)) for n in range(6)]
+        for client in clients:
+            await client.close()
 
 
 async def test_receive_times_out_and_the_connection_survives(

@@ -35,6 +35,7 @@ from ._core import (
     DEFAULT_PORT,
     DEFAULT_TIMEOUT,
     OUTCOMES,
+    RETRY_SAFE,
     DeviceBase,
     outcome,
     stale,
@@ -103,6 +104,9 @@ class _Link:
         self.fire = self.on_deadline
     ready: bool = False
     probe: int | None = None
+    # A caller's first request sent with the connection's opening (`AsyncDevice._begin`):
+    # its id and the caller's attempt future, which takes its outcome.
+    rider: tuple[int, _Attempt] | None = None
     over: bool = False
     feeding: bool = False  # the reader is working through a read, a slice per turn
     overdue: bool = False  # a deadline passed meanwhile: judged once that read is done
@@ -177,6 +181,9 @@ def _give_up(attempt: asyncio.Future[Any]) -> None:
 
 
 _Waiter = tuple[asyncio.Future[RequestDone | RequestFailed], float, float]  # future, until, bound
+# A caller waiting for a connection attempt: the ready link, or, for a caller whose request
+# went with the connection's opening (a rider, `AsyncDevice._begin`), that request's outcome.
+_Attempt = asyncio.Future["_Link | RequestDone | RequestFailed"]
 
 
 class EventStream:
@@ -267,7 +274,10 @@ class AsyncDevice(DeviceBase):
         self._runner: asyncio.Task[None] | None = None
         # The callers waiting for the connection attempt under way (None: no attempt),
         # each with a future of its own, resolved straight from the attempt's outcome.
-        self._attempt: list[asyncio.Future[_Link]] | None = None
+        self._attempt: list[_Attempt] | None = None
+        # A query waiting to go out with the next connection's opening (`_begin`): its
+        # caller's attempt future, the kind and the request's arguments.
+        self._rider: tuple[_Attempt, RequestKind, dict[str, Any]] | None = None
         self._wakeup: asyncio.Future[None] | None = None
         # The calls waiting for their outcome; None while there are none: a dict that
         # held one keeps 224 bytes (64 empty) for the device's life (tracemalloc).
@@ -350,12 +360,17 @@ class AsyncDevice(DeviceBase):
             self._absorb(link, link.session.close())
         self._wake()
         runner = self._runner
-        if runner is not None:
-            done, _ = await asyncio.wait({runner}, timeout=self._core.timeout)
-            if not done:
-                runner.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await runner
+        if runner is not None and not runner.done():
+            # The task awaited itself, a timer bounding it: one loop turn and a future
+            # fewer than asyncio.wait(timeout=...) (measured with the opening's changes).
+            bound = asyncio.get_running_loop().call_later(self._core.timeout, runner.cancel)
+            try:
+                await runner
+            except asyncio.CancelledError:
+                if not runner.cancelled() or _cancelling():
+                    raise  # this task is cancelled, not only the runner by the bound
+            finally:
+                bound.cancel()
         self._fail_waiters(LocalProtocolError(_CLOSED))
         for stream in list(self._subscribers or ()):
             stream.put(None)
@@ -387,15 +402,24 @@ class AsyncDevice(DeviceBase):
         connection that had gone stale (`_stale`), once more on a new one."""
         link = self._link if self.connected else None
         if link is None:
-            return await self._send_request(await self._connection(), kind, request)
+            return await self._on_new_connection(kind, request)
         bytes_in, bytes_out = link.bytes_in, link.bytes_out
         event = await self._send_request(link, kind, request)
         if isinstance(event, RequestFailed) and stale(
             event, kind, received=link.bytes_in > bytes_in, written=link.bytes_out > bytes_out
         ):
             log.info("%s: connection had gone stale, reconnecting", self._core.where)
-            event = await self._send_request(await self._connection(), kind, request)
+            event = await self._on_new_connection(kind, request)
         return event
+
+    async def _on_new_connection(
+        self, kind: RequestKind, request: dict[str, Any]
+    ) -> RequestDone | RequestFailed:
+        """A request on the next connection: with its opening if it can (`_connection`)."""
+        got = await self._connection(kind, request)
+        if isinstance(got, _Link):
+            return await self._send_request(got, kind, request)
+        return got
 
     def _send_request(
         self, link: _Link, kind: RequestKind, request: dict[str, Any]
@@ -445,10 +469,17 @@ class AsyncDevice(DeviceBase):
         waiting = any(not future.done() for future, _, _ in waiters)
         self._watchdog = loop.call_later(self._core.timeout, self._watch) if waiting else None
 
-    async def _connection(self) -> _Link:
+    async def _connection(
+        self, kind: RequestKind | None = None, request: dict[str, Any] | None = None
+    ) -> _Link | RequestDone | RequestFailed:
         """The ready connection, waiting for the current (or a new) attempt. An attempt
         already under way when we came fails for reasons older than this call (a device
-        that behaves again since): then one attempt of our own."""
+        that behaves again since): then one attempt of our own.
+
+        With a request (`kind`) safe to send twice, and no other one waiting to, it goes
+        out with the connection's opening (`_begin`) and its outcome comes back instead of
+        the link: on 3.1 - 3.3 it stands in for the opening heartbeat (one round trip
+        instead of two), on 3.4 / 3.5 it leaves with the handshake's last step."""
         joined = self._attempt is not None
         for _ in range(3):  # a link can drop between being ready and our turn to run
             if self._closed:
@@ -463,10 +494,14 @@ class AsyncDevice(DeviceBase):
             # A future of our own rather than asyncio.wait on a shared one: one loop turn
             # less for the caller to wake up (see `_write_now` for the measured gain), and
             # our being cancelled cancels only ours.
-            attempt: asyncio.Future[_Link] = loop.create_future()
+            attempt: _Attempt = loop.create_future()
             self._attempt.append(attempt)
-            self._wake()  # cut a backoff pause short: someone is waiting
             bound = 2 * self._core.timeout + 1.0  # connect, then the 3.4 / 3.5 handshake
+            if kind in RETRY_SAFE and self._rider is None:
+                assert kind is not None
+                self._rider = (attempt, kind, request or {})
+                bound += self._core.timeout  # and its answer
+            self._wake()  # cut a backoff pause short: someone is waiting
             timer = loop.call_later(bound, _give_up, attempt)
             try:
                 await attempt
@@ -480,7 +515,12 @@ class AsyncDevice(DeviceBase):
                 raise
             finally:
                 timer.cancel()
-            link = attempt.result()
+                if self._rider is not None and self._rider[0] is attempt:
+                    self._rider = None  # not taken by a connection: it never went
+            got = attempt.result()
+            if not isinstance(got, _Link):
+                return got
+            link = got
             if link.session.state is State.READY:
                 return link
         # The device's doing, not the caller's: the last connection's own error says why.
@@ -499,8 +539,11 @@ class AsyncDevice(DeviceBase):
                     # two (-340 bytes per device, tracemalloc).
                     fed = link.fed_by_callback
                     try:
-                        self._begin(link)
-                        await self._flush(link)
+                        if self._closed:  # aclose() came while connecting: it found no link
+                            self._absorb(link, link.session.close())
+                        else:
+                            self._begin(link)
+                            await self._flush(link)
                         # Replies come through the callback: this task reads only what the
                         # callback leaves (large reads, the end of the stream), with no
                         # reader task of its own and no reader frame while idle: 2 loop
@@ -567,7 +610,14 @@ class AsyncDevice(DeviceBase):
         or a reader task feeds it bytes as they arrive, a loop timer (`_arm`) its
         deadlines, and callers write their own requests; `_Link.end` stops the reader.
         Nothing is allocated per request."""
-        self._absorb(link, link.session.start(self._core.clock()))
+        session, now = link.session, self._core.clock()
+        rider, self._rider = self._rider, None
+        if rider is not None and not rider[0].done():
+            # queued before the start: it leaves once the session is ready, in the same
+            # write as the 3.4 / 3.5 handshake's FINISH
+            attempt, kind, request = rider
+            link.rider = (session.request(kind, now, **request), attempt)
+        self._absorb(link, session.start(now))
         self._arm(link)
 
     async def _read_in_task(self, link: _Link) -> None:
@@ -758,8 +808,7 @@ class AsyncDevice(DeviceBase):
         self._core.absorb(link.session, events)
         for event in events:
             if isinstance(event, OUTCOMES):
-                if event.request_id == link.probe:
-                    self._probed(link, event)
+                if (event.request_id == link.probe or link.rider) and self._opening(link, event):
                     continue
                 # the caller forgotten once its outcome came (one that was cancelled
                 # stays listed until then: it counts for the bound of those behind it)
@@ -785,24 +834,50 @@ class AsyncDevice(DeviceBase):
             return
         # Without a handshake nothing shows yet that the device accepted us: a device whose
         # one slot is taken drops the connection at once. Count it as connected once it
-        # has answered a heartbeat, so that such drops are connect failures (with growing
-        # backoff), not connections.
-        link.probe = link.session.request(RequestKind.HEARTBEAT, self._core.clock())
+        # has answered, so that such drops are connect failures (with growing backoff),
+        # not connections: the first request answered, a caller's query that went with
+        # the opening (`_begin`) or else a heartbeat.
+        if link.rider is not None:
+            link.probe = link.rider[0]
+        else:
+            link.probe = link.session.request(RequestKind.HEARTBEAT, self._core.clock())
+
+    def _opening(self, link: _Link, event: RequestDone | RequestFailed) -> bool:
+        """Whether `event` is the outcome of the opening probe (`_on_ready`) or of a
+        request that went with the opening (`_begin`), and if so take it."""
+        probe = event.request_id == link.probe
+        if probe:
+            self._probed(link, event)
+        rider = link.rider
+        if rider is None or event.request_id != rider[0]:
+            return probe
+        # to its caller; unless the connection was never established: its caller then
+        # fails with the attempt (`_close_link`)
+        link.rider = None
+        if link.ready and not rider[1].done():
+            rider[1].set_result(event)
+        return True
 
     def _probed(self, link: _Link, event: RequestDone | RequestFailed) -> None:
-        link.probe = None
-        if isinstance(event, RequestDone):
+        """The opening probe's outcome: connected if the device answered (with an error
+        too: a query it refuses, a wrong key), else a failed connection attempt."""
+        session = link.session
+        if isinstance(event, RequestDone) or (
+            session.state is not State.CLOSED and session.frames_received
+        ):
+            link.probe = None
             self._established(link)
             return
-        link.error = event.error
-        self._absorb(link, link.session.close())
+        link.error = event.error  # (`probe` stays: `_not_established` tells why)
+        self._absorb(link, session.close())
 
     def _established(self, link: _Link) -> None:
         link.ready = True
         if self._backoff is not None:
             self._backoff.reset()
+        rider = link.rider[1] if link.rider is not None else None
         for attempt in self._attempt or ():
-            if not attempt.done():
+            if not attempt.done() and attempt is not rider:  # (it waits for its outcome)
                 attempt.set_result(link)
         self._attempt = None
         log.info("%s: connected", self._core.where)
