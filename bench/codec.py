@@ -53,8 +53,8 @@ JOBS = ("encode status", "encode set", "decode status")
 BACKENDS = tuple(b for b in ("pycryptodome", "cryptography") if b in codec.available_backends())
 # Runs this script with cryptography unimportable, for tinytuya and for us alike.
 _WITHOUT_CRYPTOGRAPHY = (
-    "import runpy, sys; sys.modules['cryptography'] = None; sys.argv[1:] = {argv!r}; "
-    "runpy.run_path({path!r}, run_name='__main__')"
+    "import os, runpy, sys; sys.modules['cryptography'] = None; sys.argv[1:] = {argv!r}; "
+    "sys.path.insert(0, os.path.dirname({path!r})); runpy.run_path({path!r}, run_name='__main__')"
 )
 
 DEV_ID = "bf0123456789abcdefgh"
