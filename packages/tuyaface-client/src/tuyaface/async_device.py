@@ -365,6 +365,14 @@ class AsyncDevice(DeviceBase):
             # fewer than asyncio.wait(timeout=...) (measured with the opening's changes).
             bound = asyncio.get_running_loop().call_later(self._core.timeout, runner.cancel)
             try:
+                if link is not None and link.fed_by_callback:
+                    # The connection closed from here, not after the runner's next turn:
+                    # the runner wakes to find it closing (`_close_link` closes it once).
+                    # 2 loop turns fewer per set-up (3.3: 11 -> 9); paired in-process A/B,
+                    # 3.3 on asyncio: -1.0 / -0.8 / -2.9% client CPU, -1.7% wall (3 runs
+                    # of 15-21 rounds); 3.4 / 3.5 and uvloop within +-1%.
+                    link.transport.on_data(None)  # type: ignore[attr-defined]
+                    await link.transport.aclose()
                 await runner
             except asyncio.CancelledError:
                 if not runner.cancelled() or _cancelling():
