@@ -32,7 +32,7 @@ from ._args import (
 )
 from ._dpcache import MAX_CACHED_DPS, DpCache
 from .events import Event, RequestDone, RequestFailed, StatusPush
-from .plugins import resolve_protocol, resolve_transport
+from .plugins import resolve_plugins
 from .session import Session, local_key_bytes
 
 if TYPE_CHECKING:
@@ -221,8 +221,9 @@ class DeviceBase:
         dp_ids = check_dp_ids(dp_ids)
         if max_cached_dps < 0:
             raise InvalidArgument(f"max_cached_dps must be 0 or more, not {max_cached_dps}")
-        protocol = resolve_protocol(version, plugin_manager)
-        factory = resolve_transport(transport or self.default_transport, plugin_manager)
+        protocol, factory = resolve_plugins(
+            version, transport or self.default_transport, plugin_manager
+        )
         self._core = DeviceCore(
             dev_id,
             local_key_bytes(local_key),  # the key's check (InvalidArgument) after the names'
