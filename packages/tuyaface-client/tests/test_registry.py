@@ -150,6 +150,18 @@ def test_a_runtime_registration_replaces_a_resolved_transport_and_unregistering_
     assert resolve_transport("asyncio") is builtin
 
 
+def test_a_device_sees_a_runtime_transport_override_and_its_removal() -> None:
+    """A device's protocol and transport are remembered together (`resolve_plugins`): a
+    registration or an unregistration still reaches the next device."""
+    builtin = Device(DEV_ID, KEY, "127.0.0.1", version="3.3", transport="asyncio")._core.factory
+    tuyaface.register(OtherAsyncio(), name="other-asyncio")
+    device = Device(DEV_ID, KEY, "127.0.0.1", version="3.3", transport="asyncio")
+    assert isinstance(device._core.factory, Other)
+    tuyaface.plugins.unregister("other-asyncio")
+    device = Device(DEV_ID, KEY, "127.0.0.1", version="3.3", transport="asyncio")
+    assert device._core.factory is builtin
+
+
 def test_unknown_names_are_tuya_errors_and_lookup_errors() -> None:
     with pytest.raises(UnknownTransportError, match="nope") as transport:
         Device(DEV_ID, KEY, "127.0.0.1", version="3.3", transport="nope")
