@@ -72,7 +72,7 @@ class Protocol(Value):
         "device_echoes_seqno",
         "crypto",
     )
-    __slots__ = (*_fields, "version_tag")
+    __slots__ = (*_fields, "version_tag", "sealed_prefix")
     _uncompared: ClassVar[frozenset[str]] = frozenset({"crypto"})
 
     version: str
@@ -87,6 +87,8 @@ class Protocol(Value):
     crypto: CryptoBackend | None
     # `version` as bytes, made once: 25 ns a frame, not 90 (encode set -1.4%)
     version_tag: bytes
+    # the cipher's `sealed_prefix` (b"": every payload is opened), looked up once
+    sealed_prefix: bytes
 
     def __init__(
         self,
@@ -114,6 +116,7 @@ class Protocol(Value):
             device_echoes_seqno=device_echoes_seqno,
             crypto=crypto,
             version_tag=version.encode("ascii"),
+            sealed_prefix=getattr(cipher, "sealed_prefix", b""),
         )
 
     @property
@@ -157,6 +160,11 @@ class Protocol(Value):
         seqno, cmd, retcode, payload = self.layout.decode(
             data, key=raw_key, from_device=from_device, crypto=crypto
         )
+        # a payload the cipher would give back as it is (3.1's JSON): no call (paired: decode
+        # 3.1 -1.8%, 3.5 -3.2%, 3.3 / 3.4 within 0.5%)
+        sealed_prefix = self.sealed_prefix
+        if sealed_prefix and not payload.startswith(sealed_prefix):
+            return trusted_frame(seqno, cmd, payload, retcode, ZERO_HEADER_EXTRA)
         try:
             extra, body = self.cipher.open(payload, key=raw_key, crypto=crypto)
         except DecryptError as exc:
