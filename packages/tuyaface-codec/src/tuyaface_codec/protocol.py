@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from ._ciphers import PayloadCipher
-from ._layout import FrameLayout
+from ._layout import FrameFields, FrameLayout
 from ._padding import pad
 from ._value import Value, set_fields
 from .crypto.backend import CryptoBackend
@@ -72,7 +72,7 @@ class Protocol(Value):
         "device_echoes_seqno",
         "crypto",
     )
-    __slots__ = (*_fields, "version_tag", "sealed_prefix")
+    __slots__ = (*_fields, "version_tag", "sealed_prefix", "unpack_frame")
     _uncompared: ClassVar[frozenset[str]] = frozenset({"crypto"})
 
     version: str
@@ -89,6 +89,8 @@ class Protocol(Value):
     version_tag: bytes
     # the cipher's `sealed_prefix` (b"": every payload is opened), looked up once
     sealed_prefix: bytes
+    # the layout's `unpack` (fields as a plain tuple), else its `decode`, looked up once
+    unpack_frame: Callable[..., FrameFields]
 
     def __init__(
         self,
@@ -117,6 +119,7 @@ class Protocol(Value):
             crypto=crypto,
             version_tag=version.encode("ascii"),
             sealed_prefix=getattr(cipher, "sealed_prefix", b""),
+            unpack_frame=getattr(layout, "unpack", layout.decode),
         )
 
     @property
@@ -157,7 +160,7 @@ class Protocol(Value):
         # (decode -1.2%)
         if data.__class__ is not bytes:
             data = bytes(data)
-        seqno, cmd, retcode, payload = self.layout.decode(
+        seqno, cmd, retcode, payload = self.unpack_frame(
             data, key=raw_key, from_device=from_device, crypto=crypto
         )
         # a payload the cipher would give back as it is (3.1's JSON): no call (paired: decode
