@@ -14,7 +14,7 @@ from .crypto.select import default_backend
 from .errors import DecryptError, FrameError, LocalProtocolError
 from .frame import ZERO_HEADER_EXTRA, Frame, request_frame, trusted_frame
 from .handshake import SessionKeyRule
-from .keys import KeyLike, as_key, require_key
+from .keys import KEY_SIZE, KeyLike, as_key, require_key
 from .requests import DpsLike, RequestBuilder, RequestKind, dump_json
 
 __all__ = ["Broadcast", "HeaderRule", "Protocol"]
@@ -155,7 +155,9 @@ class Protocol(Value):
 
     def decode_frame(self, data: bytes, *, key: KeyLike | None, from_device: bool) -> Frame:
         """Exactly one whole frame: integrity checked first, then decrypted."""
-        raw_key, crypto = as_key(key), self.crypto or default_backend()
+        # as_key's first test without its call, for the usual raw key (paired: decode 3.1 -1.6%)
+        raw_key = key if type(key) is bytes and len(key) == KEY_SIZE else as_key(key)
+        crypto = self.crypto or default_backend()
         # bytes(data) gives bytes back as they are, but the call costs 75 ns, this test 18
         # (decode -1.2%)
         if data.__class__ is not bytes:
