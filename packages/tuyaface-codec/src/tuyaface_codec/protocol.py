@@ -72,7 +72,7 @@ class Protocol(Value):
         "device_echoes_seqno",
         "crypto",
     )
-    __slots__ = (*_fields, "version_tag", "sealed_prefix", "unpack_frame")
+    __slots__ = (*_fields, "version_tag", "sealed_prefix", "_unpack_frame")
     _uncompared: ClassVar[frozenset[str]] = frozenset({"crypto"})
 
     version: str
@@ -90,7 +90,7 @@ class Protocol(Value):
     # the cipher's `sealed_prefix` (b"": every payload is opened), looked up once
     sealed_prefix: bytes
     # the layout's `unpack` (fields as a plain tuple), else its `decode`, looked up once
-    unpack_frame: Callable[..., FrameFields]
+    _unpack_frame: Callable[..., FrameFields]
 
     def __init__(
         self,
@@ -119,7 +119,7 @@ class Protocol(Value):
             crypto=crypto,
             version_tag=version.encode("ascii"),
             sealed_prefix=getattr(cipher, "sealed_prefix", b""),
-            unpack_frame=getattr(layout, "unpack", layout.decode),
+            _unpack_frame=getattr(layout, "unpack", layout.decode),
         )
 
     @property
@@ -162,7 +162,7 @@ class Protocol(Value):
         # (decode -1.2%)
         if data.__class__ is not bytes:
             data = bytes(data)
-        seqno, cmd, retcode, payload = self.unpack_frame(
+        seqno, cmd, retcode, payload = self._unpack_frame(
             data, key=raw_key, from_device=from_device, crypto=crypto
         )
         # a payload the cipher would give back as it is (3.1's JSON): no call (paired: decode
