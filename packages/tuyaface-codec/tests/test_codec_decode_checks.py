@@ -7,7 +7,10 @@ import struct
 
 import pytest
 from codec_support import protocol
+from hypothesis import given
+from hypothesis import strategies as st
 
+import tuyaface_codec
 from tuyaface_codec import CryptoBackend, Frame, FrameError, IntegrityError
 
 KEY = b"0123456789abcdef"
@@ -55,3 +58,21 @@ def test_any_bytes_like_input_decodes_alike(tag: str, device: bool, crypto: Cryp
     assert frames[0].payload == BODY
     assert frames[0].seqno == 7
     assert frames[0].retcode == (0 if device else None)
+
+
+@pytest.mark.parametrize("tag", ("3.1", "3.5"))
+@given(payload=st.binary(max_size=40))
+def test_a_payload_outside_the_sealed_prefix_is_what_open_gives_back(
+    tag: str, payload: bytes
+) -> None:
+    """decode_frame skips `cipher.open` for a payload that does not start with the cipher's
+    `sealed_prefix`: only sound while open gives such a payload back as it is."""
+    version = protocol(tag, tuyaface_codec.get_backend("cryptography"))
+    prefix = version.sealed_prefix
+    assert prefix == tag.encode()
+    if payload.startswith(prefix):
+        payload = b"x" + payload
+    opened = version.cipher.open(payload, key=KEY, crypto=version.backend())
+    assert opened == (None, payload)
+    wire = version.encode_frame(Frame(3, 10, payload, retcode=0), key=KEY, iv=bytes(12))
+    assert version.decode_frame(wire, key=KEY, from_device=True).payload == payload

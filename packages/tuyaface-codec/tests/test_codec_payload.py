@@ -83,6 +83,44 @@ def test_good_messages() -> None:
     assert parse_json_object(b' \r\n{"1":1}\t ') == {"1": 1}  # JSON whitespace around it
 
 
+# parse_json_object's messages: json's own for anything but an object at char 0 (that goes
+# through JSONDecoder.decode), the scanner's inside an object, ours for data after it.
+MESSAGES = {
+    b"": "Expecting value: line 1 column 1 (char 0)",
+    b"  ": "Expecting value: line 1 column 3 (char 2)",
+    b" x": "Expecting value: line 1 column 2 (char 1)",
+    b"-": "Expecting value: line 1 column 1 (char 0)",
+    b"[1] x": "Extra data: line 1 column 5 (char 4)",
+    b"5 5": "Extra data: line 1 column 3 (char 2)",
+    b" {} x": "Extra data: line 1 column 5 (char 4)",
+    b"[1, x]": "Expecting value: line 1 column 5 (char 4)",
+    b"\n[1,2": "Expecting ',' delimiter: line 2 column 5 (char 5)",
+    b"NaN": "NaN is not valid JSON",
+    b"{} x": "extra data after the object at char 2",
+    b'{"a":1}\x00': "extra data after the object at char 7",
+    b'{"a":x}': "Expecting value: line 1 column 6 (char 5)",
+    b'{"a":[1,}': "Expecting value: line 1 column 9 (char 8)",
+    b"{": "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+    b'{"a":1e999}': "number out of range",
+}
+NOT_OBJECTS = {b"[1]": "list", b" [1]": "list", b'"s"': "str", b"5": "int", b"null": "NoneType"}
+
+
+@pytest.mark.parametrize("body", MESSAGES, ids=repr)
+def test_invalid_json_is_reported_with_the_same_messages(body: bytes) -> None:
+    with pytest.raises(PayloadError) as caught:
+        parse_json_object(body)
+    assert str(caught.value) == f"device sent a payload that is not valid JSON: {MESSAGES[body]}"
+    assert caught.value.__suppress_context__
+
+
+@pytest.mark.parametrize("body", NOT_OBJECTS, ids=repr)
+def test_other_json_values_are_named(body: bytes) -> None:
+    with pytest.raises(PayloadError) as caught:
+        parse_json_object(body)
+    assert str(caught.value) == f"device sent JSON {NOT_OBJECTS[body]}, expected an object"
+
+
 def test_payload_errors_say_what_happened_without_echoing_the_payload() -> None:
     secret = b'{"dps":{"1":"s3cr3t-value"' + b"\xff" + b"}}"
     with pytest.raises(PayloadError) as caught:

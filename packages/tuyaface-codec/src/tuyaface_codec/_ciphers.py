@@ -32,7 +32,12 @@ HEADER_SIZE = 15
 
 
 class PayloadCipher(Protocol):
-    """Turns `header || body` into wire payload bytes and back."""
+    """Turns `header || body` into wire payload bytes and back.
+
+    A cipher may also have `sealed_prefix` (bytes): `open` gives back `(None, payload)` for
+    any payload that does not start with it, so the caller skips the call for those. Without
+    it (or with b""), every payload goes through `open`.
+    """
 
     def seal(
         self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
@@ -76,6 +81,11 @@ class InnerHeaderCipher(Value):
 
     def __init__(self, tag: bytes, ecb: bool) -> None:
         set_fields(self, tag=tag, ecb=ecb)
+
+    @property
+    def sealed_prefix(self) -> bytes:
+        """Without ECB (3.5), a payload not starting with the tag is opened as it is."""
+        return b"" if self.ecb else self.tag
 
     def seal(
         self, cmd: int, header: bytes, body: bytes, *, key: bytes | None, crypto: CryptoBackend
@@ -156,6 +166,11 @@ class SignedBase64Cipher(Value):
         set_fields(
             self, encrypted_commands=encrypted_commands, tag=tag, signature_size=signature_size
         )
+
+    @property
+    def sealed_prefix(self) -> bytes:
+        """Only a payload starting with the tag is sealed; any other is plaintext JSON."""
+        return self.tag
 
     def _signature(self, key: bytes, b64: bytes) -> bytes:
         digest: str = md5(b"data=" + b64 + b"||lpv=" + self.tag + b"||" + key).hexdigest()

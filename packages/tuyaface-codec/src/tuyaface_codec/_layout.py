@@ -54,7 +54,11 @@ class RawFrame(NamedTuple):
 
 
 class FrameLayout(Protocol):
-    """How header, payload and integrity trailer are laid out on the wire."""
+    """How header, payload and integrity trailer are laid out on the wire.
+
+    A layout may also have `unpack`, `decode` returning a plain tuple of the same fields
+    (see `Unpacking`): `Protocol.decode_frame` then calls that instead.
+    """
 
     @property
     def prefix(self) -> bytes:
@@ -99,6 +103,30 @@ class FrameLayout(Protocol):
     ) -> RawFrame:
         """Check integrity first, then split one whole frame."""
         ...
+
+
+FrameFields = tuple[int, int, int | None, bytes]  # a RawFrame's fields, as a plain tuple
+
+
+class Unpacking:
+    """A layout's `decode` from its `unpack`, which returns a plain tuple: what
+    `Protocol.decode_frame` calls, as it unpacks the fields at once (a RawFrame costs about
+    0.15 us more; paired: decode 3.1 / 3.3 -2.5%, 3.4 / 3.5 -3.2%)."""
+
+    __slots__ = ()
+
+    def unpack(
+        self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
+    ) -> FrameFields:
+        """`decode`'s fields as a plain tuple."""
+        raise NotImplementedError
+
+    def decode(
+        self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
+    ) -> RawFrame:
+        """Check integrity first, then split one whole frame."""
+        fields = self.unpack(data, key=key, from_device=from_device, crypto=crypto)
+        return _new_tuple(RawFrame, fields)
 
 
 def require_suffix(suffix: bytes, data: bytes | bytearray, end: int) -> None:
@@ -157,7 +185,7 @@ CRC32 = Crc32Trailer()
 HMAC_SHA256 = HmacTrailer()
 
 
-class Layout55AA(Value):
+class Layout55AA(Unpacking, Value):
     """`000055AA seqno cmd length [retcode] payload trailer 0000AA55`."""
 
     _fields: ClassVar[tuple[str, ...]] = ("trailer", "prefix", "suffix", "header_size", "iv_size")
@@ -213,9 +241,9 @@ class Layout55AA(Value):
         body = _HEADER_55AA.pack(self.prefix, seqno, cmd, length) + code + payload
         return body + self.trailer.compute(key, body) + self.suffix
 
-    def decode(
+    def unpack(
         self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
-    ) -> RawFrame:
+    ) -> FrameFields:
         size = len(data)
         payload_end = size - self.tail_size
         payload_start = self.header_size + 4 if from_device else self.header_size
@@ -235,10 +263,10 @@ class Layout55AA(Value):
         expected = self.trailer.compute(key, data[:payload_end])
         if not hmac.compare_digest(expected, data[payload_end : size - len(suffix)]):
             raise IntegrityError("frame checksum mismatch: corrupted, or wrong key / version")
-        return _new_tuple(RawFrame, (seqno, cmd, retcode, data[payload_start:payload_end]))
+        return seqno, cmd, retcode, data[payload_start:payload_end]
 
 
-class Layout6699(Value):
+class Layout6699(Unpacking, Value):
     """`00006699 0000 seqno cmd length iv ciphertext tag 00009966`, AES-GCM, AAD = bytes 4..17."""
 
     _fields: ClassVar[tuple[str, ...]] = ("prefix", "suffix", "header_size", "iv_size")
@@ -287,9 +315,9 @@ class Layout6699(Value):
         sealed = crypto.gcm_encrypt(require_key(key), iv, plaintext, header[4:])
         return header + iv + sealed + self.suffix
 
-    def decode(
+    def unpack(
         self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
-    ) -> RawFrame:
+    ) -> FrameFields:
         if len(data) < self.header_size + IV_SIZE + TAG_SIZE + len(self.suffix):
             raise FrameError(f"{len(data)} bytes are too few for a 6699 frame")
         prefix, _reserved, seqno, cmd, length = _HEADER_6699.unpack_from(data)
@@ -303,10 +331,10 @@ class Layout6699(Value):
             require_key(key), data[self.header_size : iv_end], data[iv_end:-4], data[4:18]
         )
         if not from_device:
-            return _new_tuple(RawFrame, (seqno, cmd, None, plaintext))
+            return seqno, cmd, None, plaintext
         if len(plaintext) < 4:
             raise FrameError("device frame too short to hold its return code")
-        return _new_tuple(RawFrame, (seqno, cmd, _U32.unpack_from(plaintext)[0], plaintext[4:]))
+        return seqno, cmd, _U32.unpack_from(plaintext)[0], plaintext[4:]
 
 
 LAYOUT_55AA_CRC = Layout55AA(CRC32)
