@@ -108,21 +108,28 @@ class FrameLayout(Protocol):
 FrameFields = tuple[int, int, int | None, bytes]  # a RawFrame's fields, as a plain tuple
 
 
+class _Unpacks(Protocol):
+    def unpack(
+        self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
+    ) -> FrameFields:
+        """`decode`'s fields as a plain tuple."""
+        ...
+
+
 class Unpacking:
-    """A layout's `decode` from its `unpack`, which returns a plain tuple: what
+    """A layout's `decode` from its own `unpack`, which returns a plain tuple: what
     `Protocol.decode_frame` calls, as it unpacks the fields at once (a RawFrame costs about
     0.15 us more; paired: decode 3.1 / 3.3 -2.5%, 3.4 / 3.5 -3.2%)."""
 
     __slots__ = ()
 
-    def unpack(
-        self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
-    ) -> FrameFields:
-        """`decode`'s fields as a plain tuple."""
-        raise NotImplementedError
-
     def decode(
-        self, data: bytes, *, key: bytes | None, from_device: bool, crypto: CryptoBackend
+        self: _Unpacks,
+        data: bytes,
+        *,
+        key: bytes | None,
+        from_device: bool,
+        crypto: CryptoBackend,
     ) -> RawFrame:
         """Check integrity first, then split one whole frame."""
         fields = self.unpack(data, key=key, from_device=from_device, crypto=crypto)
