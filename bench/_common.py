@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -172,6 +172,30 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+class Usage(NamedTuple):
+    """CPU seconds (user + system) and context switches (voluntary + involuntary) so far."""
+
+    cpu: float
+    switches: int
+
+
+def usage() -> Usage:
+    """This process's usage so far (all threads)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return Usage(own.ru_utime + own.ru_stime, own.ru_nvcsw + own.ru_nivcsw)
+
+
+def process_usage(pid: int) -> Usage:
+    """Another process's usage so far, from /proc: its CPU, and its threads' switches."""
+    switches = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/status", encoding="ascii") as status:
+            switches += sum(
+                int(line.split(":")[1]) for line in status if "ctxt_switches" in line
+            )
+    return Usage(process_cpu_seconds(pid), switches)
+
+
 def rss_bytes() -> int:
     """Resident memory of this process now."""
     with open("/proc/self/statm", encoding="ascii") as statm:
@@ -181,12 +205,13 @@ def rss_bytes() -> int:
 @attrs.frozen
 class Sample:
     """One timed batch: `ops` operations in `wall` seconds using `cpu` CPU seconds here
-    and `peer_cpu` in the simulator process."""
+    and `peer_cpu` in the simulator process; `switches`: context switches of both."""
 
     ops: int
     wall: float
     cpu: float
     peer_cpu: float = 0.0
+    switches: int = 0
 
     @property
     def rate(self) -> float:
@@ -204,16 +229,26 @@ class Sample:
     def peer_cpu_per_op(self) -> float:
         return self.peer_cpu / self.ops
 
+    @property
+    def switches_per_op(self) -> float:
+        return self.switches / self.ops
+
+
+NO_USAGE = Usage(0.0, 0)
+
 
 def timed(
-    run: Callable[[int], None], ops: int, peer: Callable[[], float] | None = None
+    run: Callable[[int], None], ops: int, peer: Callable[[], Usage] | None = None
 ) -> Sample:
-    """Run `run(ops)` once and time it (wall, this process's CPU, and `peer()` CPU)."""
-    peer0 = peer() if peer else 0.0
-    cpu0, wall0 = cpu_seconds(), time.perf_counter()
+    """Run `run(ops)` once and time it: wall, this process's CPU, `peer()`'s CPU, and
+    both processes' context switches."""
+    peer0 = peer() if peer else NO_USAGE
+    own0, wall0 = usage(), time.perf_counter()
     run(ops)
-    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
-    return Sample(ops, wall, cpu, (peer() - peer0) if peer else 0.0)
+    wall, own = time.perf_counter() - wall0, usage()
+    peer1 = peer() if peer else NO_USAGE
+    switches = own.switches - own0.switches + peer1.switches - peer0.switches
+    return Sample(ops, wall, own.cpu - own0.cpu, peer1.cpu - peer0.cpu, switches)
 
 
 def calibrate(run: Callable[[int], None], seconds: float, *, start: int = 4) -> int:
@@ -231,11 +266,11 @@ def measure(
     runs: dict[str, Callable[[int], None]],
     rounds: int,
     seconds: float,
-    peer: Callable[[], float] | None = None,
+    peer: Callable[[], Usage] | None = None,
 ) -> dict[str, list[Sample]]:
     """Rounds of timed batches of every contender, the order rotated each round so that
     neighbours in time are compared; each batch lasts about `seconds` (calibrated first).
-    `peer` reads the simulator process's CPU seconds."""
+    `peer` reads the simulator process's usage."""
     sizes = {name: calibrate(run, seconds) for name, run in runs.items()}
     names = list(runs)
     samples: dict[str, list[Sample]] = {name: [] for name in names}
@@ -308,6 +343,7 @@ class Table:
             "wall us/op",
             "client CPU us/op",
             "simulator CPU us/op",
+            "switches/op",
             *(heading for _, heading in self.bases),
         ]
 
@@ -327,6 +363,7 @@ class Table:
                 micros([s.wall_per_op for s in samples[name]], self.digits),
                 micros([s.cpu_per_op for s in samples[name]], self.digits),
                 micros([s.peer_cpu_per_op for s in samples[name]], 0),
+                f"{statistics.median(s.switches_per_op for s in samples[name]):.1f}",
                 *(ratio(name, base) for base, _ in self.bases),
             ]
             for name in self.order
@@ -348,7 +385,7 @@ def compare(
         try:
             for version in args.versions:
                 with contenders(version, loop) as runs:
-                    samples = measure(runs, args.rounds, args.seconds, sim.cpu_seconds)
+                    samples = measure(runs, args.rounds, args.seconds, sim.usage)
                 rows.extend(table.rows(version, samples))
                 if placement.name == SAME_CORE:
                     verdicts.extend(table.targets(version, samples, args.loop))
@@ -466,6 +503,9 @@ class SimProcess(Closing):
 
     def cpu_seconds(self) -> float:
         return process_cpu_seconds(self.pid)
+
+    def usage(self) -> Usage:
+        return process_usage(self.pid)
 
     def stats(self) -> dict[str, Any]:
         """Counters per served device: heartbeats answered, connections, requests."""
