@@ -176,6 +176,67 @@ async def floor_setup(
     return dps
 
 
+SAFE_FLOOR = "asyncio floor + safety"  # its name in connect.py's table
+
+
+async def safe_floor_setup(
+    version: str,
+    host: str,
+    port: int,
+    dev_id: str,
+    local_key: str,
+    *,
+    timeout: float = 5.0,
+) -> dict[str, Any]:
+    """`floor_setup` plus the least machinery that a kept connection needs
+    (docs/reliability.md), each piece one plain timer or task, as cheap as asyncio makes it:
+
+    - the attempt (connect, handshake) bounded by `timeout` (a timer cancelling this task);
+    - a task that keeps the connection while it is open (it would reconnect after a drop);
+    - the status reply bounded by `timeout` (a timer failing the waiting future), the same
+      timer then due for the idle connection's heartbeat (scenarios 2, 7, 8);
+    - closing bounded by `timeout` (a timer cancelling the keeping task).
+
+    It is what `AsyncDevice` must do for one set-up, without anything else it does: no
+    session, no reconnection backoff, no events, no DP cache, no checks of its callers."""
+    loop = asyncio.get_running_loop()
+    attempt = loop.call_later(timeout, _cancel_current())
+    try:
+        transport, protocol = await open_floor(version, host, port, dev_id, local_key)
+    finally:
+        attempt.cancel()
+    keeper = loop.create_task(_keep(protocol))
+    waiter = protocol.status()
+    # One timer per connection, not one per request: the reply's deadline, kept after the
+    # reply, re-arms itself for the idle heartbeat when it fires (as AsyncDevice's does).
+    timer = loop.call_later(timeout, _time_out, waiter)
+    try:
+        dps = await waiter
+    finally:
+        timer.cancel()  # closing at once: the idle connection's heartbeat never fires
+    transport.close()
+    bound = loop.call_later(timeout, keeper.cancel)
+    try:
+        await keeper
+    finally:
+        bound.cancel()
+    return dps
+
+
+def _cancel_current() -> Callable[[], object]:
+    return cast(asyncio.Task[Any], asyncio.current_task()).cancel
+
+
+def _time_out(waiter: asyncio.Future[dict[str, Any]]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError(f"{SAFE_FLOOR}: no status reply in time"))
+
+
+async def _keep(protocol: FloorProtocol) -> None:
+    """The task that owns a connection while it is open; here it only waits for the end."""
+    await protocol.closed
+
+
 # -- codec decode floors ------------------------------------------------------------------
 
 _HEADER = struct.Struct(">IIII")  # prefix, seqno, cmd, length (a 55AA frame's header)

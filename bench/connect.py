@@ -13,8 +13,11 @@ connection is served by a fresh simulated device), in one run, in rotating order
 - the asyncio floor (bench/_floor.py), on the same loop as `AsyncDevice`: a minimal
   `asyncio.Protocol` client doing the same exchange (connect, the 3.4 / 3.5 handshake, one
   status request and its answer, close and wait for `connection_lost`) with only the
-  codec's public functions; the best any asyncio client reaches here. (On 3.3 `AsyncDevice`
-  also sends an opening heartbeat, which the floor does not.)
+  codec's public functions; the best any asyncio client reaches here,
+- the asyncio floor + safety: the same, plus one timer or task for each piece of machinery
+  a kept connection needs (the attempt's bound, the task keeping the connection, the reply
+  deadline that is then the idle heartbeat's, the close bound): what `AsyncDevice` must do
+  at least.
 
 Run: `python bench/connect.py [--rounds 7] [--seconds 0.3] [--placement same|cross|both]
 [--loop asyncio|uvloop]`.
@@ -55,7 +58,7 @@ from _common import (
     paired_ratio,
     verdict,
 )
-from _floor import FLOOR, floor_setup
+from _floor import FLOOR, SAFE_FLOOR, floor_setup, safe_floor_setup
 
 from tuyaface import AsyncDevice, Device
 
@@ -83,10 +86,14 @@ def async_device_run(loop: asyncio.AbstractEventLoop, version: str, port: int) -
     return lambda ops: loop.run_until_complete(batch(ops))
 
 
-def floor_run(loop: asyncio.AbstractEventLoop, version: str, port: int) -> Run:
+def floor_run(
+    loop: asyncio.AbstractEventLoop, version: str, port: int, *, safe: bool = False
+) -> Run:
+    setup, name = (safe_floor_setup, SAFE_FLOOR) if safe else (floor_setup, FLOOR)
+
     async def batch(ops: int) -> None:
         for _ in range(ops):
-            check_status(await floor_setup(version, HOST, port, DEV_ID, LOCAL_KEY), FLOOR)
+            check_status(await setup(version, HOST, port, DEV_ID, LOCAL_KEY), name)
 
     return lambda ops: loop.run_until_complete(batch(ops))
 
@@ -127,6 +134,7 @@ def contenders(
         SYNC: device_run(version, ports[SYNC]),
         ASYNC: async_device_run(loop, version, ports[ASYNC]),
         FLOOR: floor_run(loop, version, ports[FLOOR]),
+        SAFE_FLOOR: floor_run(loop, version, ports[SAFE_FLOOR], safe=True),
         BARE: bare_run(sim.addresses["echo"][0][1]),
     }
     if tinytuya is not None:
@@ -139,6 +147,7 @@ def floor_lines(version: str, samples: dict[str, list[Sample]], loop: str) -> li
     """The floor's set-up rate against tinytuya, `AsyncDevice` against the floor, and the
     ceiling of a client as cheap as the floor served as cheaply as tinytuya."""
     floor, theirs, ours = samples[FLOOR], samples[TT_NOWAIT], samples[ASYNC]
+    safe = samples[SAFE_FLOOR]
     reach = paired_ratio(floor, theirs).median
     share = paired_ratio(ours, floor).median
     cpu = paired_cpu_ratio(ours, floor).median
@@ -155,6 +164,10 @@ def floor_lines(version: str, samples: dict[str, list[Sample]], loop: str) -> li
         f"rate, {cpu:.2f}x its client CPU",
         f"{version}: ceiling, a client with the floor's CPU served at tinytuya's simulator "
         f"CPU per set-up: {ceiling:.2f}x tinytuya (client + simulator CPU, paired)",
+        f"{version}: {SAFE_FLOOR} {paired_ratio(safe, floor).median:.2f}x the floor's rate "
+        f"({paired_ratio(safe, theirs).median:.2f}x tinytuya); AsyncDevice "
+        f"{paired_ratio(ours, safe).median:.2f}x its rate, "
+        f"{paired_cpu_ratio(ours, safe).median:.2f}x its client CPU",
     ]
 
 
@@ -184,7 +197,7 @@ def targets(version: str, samples: dict[str, list[Sample]], loop: str) -> list[s
 TABLE = Table(
     "Connection set-up",
     "set-ups",
-    order=(SYNC, ASYNC, FLOOR, TT_NOWAIT, TT_SHIPPED, BARE),
+    order=(SYNC, ASYNC, FLOOR, SAFE_FLOOR, TT_NOWAIT, TT_SHIPPED, BARE),
     bases=(
         (BARE, "x bare connect"),
         (FLOOR, "x asyncio floor"),
@@ -205,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     slots: dict[str, dict[str, int]] = {}
     for version in args.versions:
         slots[version] = {}
-        for name in (*DEVICE_CLIENTS, FLOOR):
+        for name in (*DEVICE_CLIENTS, FLOOR, SAFE_FLOOR):
             slots[version][name] = len(spec.fresh)
             spec.fresh.append((DEV_ID, LOCAL_KEY, version, HOST))
     print(f"## bench/connect.py: {args.rounds} rounds of {args.seconds} s per client\n")
