@@ -9,6 +9,9 @@
 - `DECODE_FLOORS`: the least work any pure-Python decoder does for one status reply (header
   unpack, the integrity check, decryption where the version encrypts, json's C scanner, the
   `dps` lookup), for `codec.py`'s decode rows: 3.1 and 3.3, the rows below 2.0x.
+- `CHECKED_DECODE_FLOORS`: the same, plus exactly the checks the project requires of a
+  decoder (docs/reliability.md R1, R5, R13) with the codec's error classes: the least work
+  a decoder that meets the project's standards does.
 
 The asyncio floor is only for measuring: it trusts the listener (no timeouts; a device that
 never answers leaves it waiting) and handles only the frames of this exchange.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import binascii
+import hmac
 import json
 import os
 import struct
@@ -28,8 +32,11 @@ from typing import Any, cast
 
 from tuyaface_codec import (
     Command,
+    DecryptError,
     Frame,
     FrameDecoder,
+    FrameError,
+    IntegrityError,
     RequestKind,
     extract_dps,
     get_protocol,
@@ -292,11 +299,84 @@ def decode_floor_33(key: bytes) -> Callable[[bytes], dict[str, Any]]:
 
 
 # Versions with a decode floor, for codec.py: the factory takes the frame's key.
-DECODE_FLOORS: dict[str, Callable[[bytes], Callable[[bytes], dict[str, Any]]]] = {
+DecodeFloor = Callable[[bytes], Callable[[bytes], dict[str, Any]]]
+DECODE_FLOORS: dict[str, DecodeFloor] = {
     "3.1": decode_floor_31,
     "3.3": decode_floor_33,
 }
 DECODE_FLOOR_WORK = {
     "3.1": "header, CRC32, JSON",
     "3.3": "header, CRC32, AES-ECB, unpad, JSON",
+}
+
+
+# -- checked decode floors ----------------------------------------------------------------
+# The floors above plus the checks the project requires, each raising the codec's error
+# class for it, as decode_frame + parse_json_object + extract_dps do
+# (packages/tuyaface-codec/tests/test_codec_bench_floor.py): the suffix, outside the CRC
+# (docs/reliability.md R5), the CRC compared in constant time, every padding byte (3.3), and
+# the JSON through the codec's own public parse_json_object and extract_dps (R1, R13). Still
+# no Frame object, no key or backend lookup, no version header or plaintext fallback (this
+# reply has neither).
+
+_SUFFIX_AA55 = bytes.fromhex("0000aa55")
+_PADDINGS = tuple(bytes((k,)) * k for k in range(17))  # k bytes of value k: PKCS#7's padding
+
+
+def _checked_body(frame: bytes) -> bytes:
+    """`_crc_body` with every framing check and the codec's errors: FrameError, IntegrityError."""
+    size = len(frame)
+    end = size - 8  # the payload's end: CRC32 and suffix follow
+    if end < 20:  # header and return code
+        raise FrameError(f"{size} bytes are too few for a 55AA frame")
+    prefix, _seqno, _cmd, length = _HEADER.unpack_from(frame)
+    if prefix != _PREFIX_55AA:
+        raise FrameError("frame does not start with 000055AA")
+    if length != size - 16:
+        raise FrameError(f"length field says {length}, frame holds {size - 16}")
+    if frame[end + 4 :] != _SUFFIX_AA55:
+        raise FrameError("frame does not end with 0000AA55")
+    if not hmac.compare_digest(_U32.pack(binascii.crc32(frame[:end])), frame[end : end + 4]):
+        raise IntegrityError("frame checksum mismatch")
+    return frame[20:end]
+
+
+def checked_decode_floor_31(key: bytes) -> Callable[[bytes], dict[str, Any]]:
+    """3.1 status reply: header, suffix, CRC32 (constant time), the codec's JSON checks."""
+
+    def decode(frame: bytes) -> dict[str, Any]:
+        return extract_dps(parse_json_object(_checked_body(frame)))
+
+    return decode
+
+
+def checked_decode_floor_33(key: bytes) -> Callable[[bytes], dict[str, Any]]:
+    """3.3 status reply: header, suffix, CRC32 (constant time), whole AES blocks, AES-ECB
+    with one reused context, every PKCS#7 byte (DecryptError), the codec's JSON checks."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    update = Cipher(algorithms.AES(key), modes.ECB()).decryptor().update
+
+    def decode(frame: bytes) -> dict[str, Any]:
+        body = _checked_body(frame)
+        if body:  # an empty payload is no JSON: PayloadError below, as in the codec
+            if len(body) % 16:  # a partial block would also stay in the reused context
+                raise DecryptError("encrypted payload is not whole AES blocks")
+            plain = update(body)
+            k = plain[-1]
+            if not 0 < k <= 16 or not plain.endswith(_PADDINGS[k]):
+                raise DecryptError("bad padding after decryption")
+            body = plain[:-k]
+        return extract_dps(parse_json_object(body))
+
+    return decode
+
+
+CHECKED_DECODE_FLOORS: dict[str, DecodeFloor] = {
+    "3.1": checked_decode_floor_31,
+    "3.3": checked_decode_floor_33,
+}
+CHECKED_DECODE_FLOOR_WORK = {  # what each adds to its floor
+    "3.1": "+ suffix, compare_digest, parse_json_object, extract_dps",
+    "3.3": "+ suffix, compare_digest, PKCS#7, parse_json_object, extract_dps",
 }

@@ -13,7 +13,10 @@ Where ``bench/_floor.py`` has one (3.1, 3.3), a ``decode status, floor`` row fol
 decode row: the least work any pure-Python decoder does for that frame (header unpack,
 CRC32, AES-ECB with ``cryptography`` where the version encrypts, json's C scanner), timed
 in the same rounds; its rate and paired ratio to tinytuya stand in the ``cryptography``
-column, which shows what ratio against tinytuya is reachable at all. No floor without
+column, which shows what ratio against tinytuya is reachable at all. A ``decode status,
+checked floor`` row follows it: the same least work plus exactly the checks the project
+requires of a decoder (suffix, constant-time CRC compare, padding, the codec's JSON checks),
+so what is left between it and ours is the codec's own layering. No floors without
 ``cryptography`` (the pycryptodome-only child has none).
 
 Every round times a fixed number of calls of each contender, in a shuffled order; the table
@@ -41,13 +44,30 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from _floor import DECODE_FLOOR_WORK, DECODE_FLOORS
+from _floor import (
+    CHECKED_DECODE_FLOOR_WORK,
+    CHECKED_DECODE_FLOORS,
+    DECODE_FLOOR_WORK,
+    DECODE_FLOORS,
+    DecodeFloor,
+)
 
 import tuyaface_codec as codec
 from tuyaface_codec import Frame, RequestKind, extract_dps, parse_json_object
 
 VERSIONS = ("3.1", "3.3", "3.4", "3.5")
 FLOOR = "floor"
+CHECKED = "checked floor"
+# each floor contender: its factories by version, and what each does
+FLOORS: dict[str, tuple[dict[str, DecodeFloor], dict[str, str]]] = {
+    FLOOR: (DECODE_FLOORS, DECODE_FLOOR_WORK),
+    CHECKED: (CHECKED_DECODE_FLOORS, CHECKED_DECODE_FLOOR_WORK),
+}
+# what the verdict line says each floor is
+FLOOR_MEANING = {
+    FLOOR: "the most any pure-Python decoder reaches here",
+    CHECKED: "the most a decoder making the project's checks reaches here",
+}
 JOBS = ("encode status", "encode set", "decode status")
 # the backends this process can use (the pycryptodome-only child has one)
 BACKENDS = tuple(b for b in ("pycryptodome", "cryptography") if b in codec.available_backends())
@@ -136,13 +156,19 @@ def tinytuya_jobs(version: str) -> dict[str, Job]:
     }
 
 
-def floor_job(version: str) -> Job | None:
-    """The least-work decoder of this version's status reply, if there is one here (it
-    uses `cryptography`, so not in the pycryptodome-only child)."""
-    if version not in DECODE_FLOORS or "cryptography" not in BACKENDS:
-        return None
-    decode, reply = DECODE_FLOORS[version](session_key(version)), reply_frame(version)
-    return lambda: decode(reply)
+def floor_jobs(version: str) -> dict[str, Job]:
+    """The least-work decoders (`FLOORS`) of this version's status reply that exist here
+    (they use `cryptography`, so none in the pycryptodome-only child)."""
+    if "cryptography" not in BACKENDS:
+        return {}
+    reply = reply_frame(version)
+
+    def job(factory: DecodeFloor) -> Job:
+        decode = factory(session_key(version))
+        return lambda: decode(reply)  # one Python call around it, as ours and tinytuya's
+
+    return {name: job(factories[version])
+            for name, (factories, _work) in FLOORS.items() if version in factories}
 
 
 def check(version: str) -> None:
@@ -150,8 +176,8 @@ def check(version: str) -> None:
     expected = extract_dps(parse_json_object(REPLY_JSON))
     theirs = tinytuya_jobs(version)
     assert theirs["decode status"]() == expected, version
-    floor = floor_job(version)
-    assert floor is None or floor() == expected, version
+    for floor in floor_jobs(version).values():
+        assert floor() == expected, version
     for backend in BACKENDS:
         jobs = ours(version, backend)
         assert jobs["decode status"]() == expected, (version, backend)
@@ -197,27 +223,29 @@ def run(rounds: int, number: int, versions: tuple[str, ...]) -> list[dict[str, A
         check(version)
         theirs = tinytuya_jobs(version)
         mine = {backend: ours(version, backend) for backend in BACKENDS}
-        floor = floor_job(version)
+        floors = floor_jobs(version)
         for job in JOBS:
             contenders = {"tinytuya": theirs[job]}
             contenders.update({backend: mine[backend][job] for backend in BACKENDS})
-            if job == "decode status" and floor is not None:
-                contenders[FLOOR] = floor
+            if job == "decode status":
+                contenders.update(floors)
             samples = measure(contenders, rounds, number)
             row: dict[str, Any] = {"version": version, "job": job}
             row.update({name: statistics.median(values) for name, values in samples.items()})
             for backend in BACKENDS:
                 row[f"{backend} ratio"] = paired(samples[backend], samples["tinytuya"])
             rows.append(row)
-            if FLOOR in samples:
-                rows.append({
-                    "version": version,
-                    "job": f"{job}, floor ({DECODE_FLOOR_WORK[version]})",
-                    "tinytuya": row["tinytuya"],
-                    "floor": row[FLOOR],
-                    "floor ratio": paired(samples[FLOOR], samples["tinytuya"]),
-                    "ours of floor": paired(samples["cryptography"], samples[FLOOR]),
-                })
+            for name in FLOORS:
+                if name in samples:
+                    rows.append({
+                        "version": version,
+                        "job": f"{job}, {name} ({FLOORS[name][1][version]})",
+                        "name": name,
+                        "tinytuya": row["tinytuya"],
+                        "floor": row[name],
+                        "floor ratio": paired(samples[name], samples["tinytuya"]),
+                        "ours of floor": paired(samples["cryptography"], samples[name]),
+                    })
     return rows
 
 
@@ -268,9 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     if floors:
         print()
     for row in floors:
-        print(f"- {row['version']} {row['job']}: {row['floor ratio']:.2f}x tinytuya, the most "
-              f"any pure-Python decoder reaches here; ours ({judged}) "
-              f"{row['ours of floor']:.2f}x the floor's rate")
+        print(f"- {row['version']} {row['job']}: {row['floor ratio']:.2f}x tinytuya, "
+              f"{FLOOR_MEANING[row['name']]}; ours ({judged}) "
+              f"{row['ours of floor']:.2f}x the {row['name']}'s rate")
     slow = [row for row in rows if not is_floor(row) and row[f"{judged} ratio"] < args.target]
     for row in slow:
         print(f"below {args.target}x ({judged}): {row['version']} {row['job']}", file=sys.stderr)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import collections
+import struct
 
 import attrs
 
 import tuyaface_codec
-from tuyaface_codec import CryptoBackend, Protocol
+from tuyaface_codec import CryptoBackend, FrameError, IntegrityError, Protocol
 
 BACKENDS = ("pycryptodome", "cryptography")
 BUILTIN_VERSIONS = ("3.1", "3.2", "3.3", "3.4", "3.5")
@@ -23,6 +24,22 @@ def flip(data: bytes, bit: int) -> bytes:
     out = bytearray(data)
     out[bit // 8] ^= 0x80 >> (bit % 8)
     return bytes(out)
+
+
+def damaged_frames(
+    data: bytes, *, device: bool, body_size: int
+) -> list[tuple[bytes, type[Exception], str]]:
+    """Each framing defect of a whole 55AA frame `data` (its JSON body `body_size` bytes) in
+    turn: (the damaged bytes, the error class `decode_frame` raises, its message)."""
+    trailer = len(data) - 24 - (4 if device else 0) - body_size  # not header nor body
+    return [
+        (data[: 16 + (4 if device else 0) + trailer - 1], FrameError, "too few"),
+        (b"\x00\x00\x66\x99" + data[4:], FrameError, "does not start with 000055AA"),
+        (data[:12] + struct.pack(">I", len(data) - 15) + data[16:], FrameError,
+         "length field says"),
+        (data[:-1] + b"\x56", FrameError, "does not end with 0000AA55"),
+        (data[:-5] + bytes([data[-5] ^ 1]) + data[-4:], IntegrityError, "checksum mismatch"),
+    ]
 
 
 @attrs.define

@@ -3,15 +3,13 @@ bytes-like object carries the frame (guards the decode path's speed-ups: issue 1
 
 from __future__ import annotations
 
-import struct
-
 import pytest
-from codec_support import protocol
+from codec_support import damaged_frames, protocol
 from hypothesis import given
 from hypothesis import strategies as st
 
 import tuyaface_codec
-from tuyaface_codec import CryptoBackend, Frame, FrameError, IntegrityError
+from tuyaface_codec import CryptoBackend, Frame
 
 KEY = b"0123456789abcdef"
 BODY = b'{"devId":"bf0123456789abcdefgh","dps":{"1":true,"2":50}}'
@@ -23,24 +21,12 @@ def wire(tag: str, crypto: CryptoBackend, device: bool) -> bytes:
     return protocol(tag, crypto).encode_frame(frame, key=KEY)
 
 
-def with_length(data: bytes, length: int) -> bytes:
-    return data[:12] + struct.pack(">I", length) + data[16:]
-
-
 @pytest.mark.parametrize("device", [True, False], ids=["device", "client"])
 @pytest.mark.parametrize("tag", VERSIONS)
 def test_each_defect_has_its_error(tag: str, device: bool, crypto: CryptoBackend) -> None:
     data = wire(tag, crypto, device)
     version = protocol(tag, crypto)
-    trailer = len(data) - 24 - (4 if device else 0) - len(BODY)  # what is not header nor body
-    cases: list[tuple[bytes, type[Exception], str]] = [
-        (data[: 16 + (4 if device else 0) + trailer - 1], FrameError, "too few"),
-        (b"\x00\x00\x66\x99" + data[4:], FrameError, "does not start with 000055AA"),
-        (with_length(data, len(data) - 15), FrameError, "length field says"),
-        (data[:-1] + b"\x56", FrameError, "does not end with 0000AA55"),
-        (data[:-5] + bytes([data[-5] ^ 1]) + data[-4:], IntegrityError, "checksum mismatch"),
-    ]
-    for bad, error, message in cases:
+    for bad, error, message in damaged_frames(data, device=device, body_size=len(BODY)):
         with pytest.raises(error, match=message):
             version.decode_frame(bad, key=KEY, from_device=device)
 
