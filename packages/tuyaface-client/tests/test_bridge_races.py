@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import attrs
 import pytest
-from bridgekit import Home, bridge_config, broker_process, home, running, watching
-from simkit import PATIENCE
+from bridgekit import Home, bridge_config, broker_process, dev_id, home, running, watching
+from simkit import KEY, PATIENCE
 
+from tuyaface import SimulatedDevice
 from tuyaface.backoff import Backoff
 from tuyaface.bridge.broker import LocalBroker
-from tuyaface.bridge.runner import Bridge
+from tuyaface.bridge.config import DeviceConfig
+from tuyaface.bridge.runner import READ_ATTEMPTS, Bridge
+from tuyaface.session import Session
+from tuyaface_codec import Frame
 
 ONLINE = {"state": "online"}
 NODE = "{prefix}/{kind}/tuyaface_bridgetest{index:010d}/dp{dp}/config"
@@ -49,12 +55,12 @@ class HeldPublish(Bridge):
 
 @contextlib.asynccontextmanager
 async def announcing_held(
-    broker: LocalBroker, base: str, prefix: str, *, forget: bool = False
+    broker: LocalBroker, base: str, prefix: str
 ) -> AsyncIterator[tuple[Home, HeldPublish]]:
-    """Two bridged devices d0 and d1; the broker restarted (`forget`: without its saved
-    sessions and retained messages), and the bridge's announcement after the reconnection
-    held on d0's first discovery topic (its switch): what the bridge does meanwhile,
-    requests included, is the test's."""
+    """Two bridged devices d0 and d1; the broker restarted (its retained messages and
+    sessions kept), and the bridge's announcement after the reconnection held on d0's
+    first discovery topic (its switch): what the bridge does meanwhile, requests
+    included, is the test's."""
     async with home(2) as house:
         config = bridge_config(broker, base, house.configs, discovery_prefix=prefix)
         bridge = HeldPublish(config, backoff=Backoff(initial=0.1, jitter=0.0))
@@ -63,7 +69,7 @@ async def announcing_held(
                 await watcher.value(f"{base}/d0", {"1": False, "2": 10})
                 await watcher.value(f"{base}/d1", {"1": False, "2": 10})
             bridge.hold(NODE.format(prefix=prefix, kind="switch", index=0, dp=1))
-            await asyncio.to_thread(lambda: broker.restart(forget=forget))
+            await asyncio.to_thread(lambda: broker.restart())
             await asyncio.wait_for(bridge.holding.wait(), PATIENCE)
             yield house, bridge
 
@@ -122,3 +128,58 @@ async def test_a_rename_during_the_announcement_leaves_no_old_topics(
         assert watcher.last["h2/lamp/availability"] == ONLINE
         switch = watcher.last[NODE.format(prefix="hah2", kind="switch", index=0, dp=1)]
         assert switch["command_topic"] == "h2/lamp/set"
+
+
+# -- the first status read after a connection ----------------------------------------
+
+
+@attrs.define(eq=False)
+class Busy(SimulatedDevice):
+    """Answers its first `busy` status queries with an error (a device busy right after
+    it accepted a connection), the later ones as usual; the connection stays up."""
+
+    busy: int = attrs.field(default=1, kw_only=True)
+    asked: int = attrs.field(default=0, init=False)
+
+    def _on_status(self, session: Session, frame: Frame) -> None:
+        self.asked += 1
+        if self.asked <= self.busy:
+            session.reply(frame, b"device busy", retcode=1)
+            return
+        super()._on_status(session, frame)
+
+
+@contextlib.asynccontextmanager
+async def busy_device(busy: int) -> AsyncIterator[tuple[Busy, DeviceConfig]]:
+    device = Busy(dev_id(0), KEY, version="3.3", dps={"1": False, "2": 10}, busy=busy)
+    async with device.serve(transport="asyncio") as server:
+        yield device, DeviceConfig(dev_id(0), KEY, "d0", server.host, "3.3", server.port)
+
+
+async def test_a_failed_first_read_is_tried_again_on_the_same_connection(
+    mqtt_broker: LocalBroker,
+) -> None:
+    # The read after each connection was tried once: a device that answered it with an
+    # error, and never pushes, had no state until its next reconnection (none came).
+    async with busy_device(busy=1) as (device, config), watching(mqtt_broker, "b1/#") as watcher:
+        async with running(Bridge(bridge_config(mqtt_broker, "b1", [config]))):
+            await watcher.value("b1/d0/availability", ONLINE)
+            await watcher.value("b1/d0", {"1": False, "2": 10})
+        assert device.asked == 2
+        assert device.connections == 1  # no reconnection: the read was tried again
+
+
+async def test_the_first_read_gives_up_after_a_few_attempts(
+    mqtt_broker: LocalBroker, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "tuyaface.bridge.runner")
+    quick = Backoff(initial=0.01, jitter=0.0)
+    async with busy_device(busy=1000) as (device, config), watching(mqtt_broker, "b2/#") as watcher:
+        bridge = Bridge(bridge_config(mqtt_broker, "b2", [config]), read_backoff=quick)
+        async with running(bridge):
+            await watcher.value("b2/d0/availability", ONLINE)
+            await watcher.until(lambda: device.asked >= READ_ATTEMPTS, "every attempt")
+            await watcher.until(lambda: "gave up" in caplog.text, "the reader gave up")
+            assert device.asked == READ_ATTEMPTS
+            assert "b2/d0" not in watcher.last  # no state: nothing was read
+            assert bridge.devices["d0"].device.connected

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiomqtt
+import attrs
 
 from tuyaface_codec.errors import TuyaError
 
@@ -34,17 +35,22 @@ from .links import ChildLink, GatewayLink, Link
 from .requests import REQUESTS
 from .topics import Topics
 
-__all__ = ["Bridge", "DeviceFactory"]
+__all__ = ["READ_ATTEMPTS", "Bridge", "DeviceFactory"]
 
 log = logging.getLogger(__name__)
 
 DeviceFactory = Callable[[DeviceConfig, BridgeConfig], BridgedDevice]
 ONLINE = {"state": "online"}
 OFFLINE = {"state": "offline"}
+READ_ATTEMPTS = 5  # a device's status read after each connection: tries while it fails
 
 
 class Bridge:
-    """Run with `await bridge.run()`; `bridge.stop()` ends it cleanly (bridge offline)."""
+    """Run with `await bridge.run()`; `bridge.stop()` ends it cleanly (bridge offline).
+
+    `backoff`: the delays between MQTT reconnections; `read_backoff`: between the attempts
+    at a device's status read after each of its connections (a copy per read).
+    """
 
     def __init__(
         self,
@@ -52,6 +58,7 @@ class Bridge:
         *,
         make_device: DeviceFactory | None = None,
         backoff: Backoff | None = None,
+        read_backoff: Backoff | None = None,
     ) -> None:
         self.config = config
         self.topics = Topics(config.base_topic, config.bridge_name)
@@ -60,6 +67,7 @@ class Bridge:
         self.started = time.monotonic()
         self.counters = {"commands": 0, "refused": 0, "mqtt_connections": 0}
         self._backoff = backoff or Backoff(initial=0.5, maximum=30.0)
+        self._read_backoff = read_backoff or Backoff(initial=1.0, maximum=10.0)
         self._client: aiomqtt.Client | None = None
         self._online: dict[str, bool] = {}
         # name -> topic -> config digest (None: to publish again, after a reconnection)
@@ -269,19 +277,28 @@ class Bridge:
 
     async def _follow(self, bridged: BridgedDevice) -> None:
         """Pushes become state; connection (and a child's presence) changes become
-        availability: online while the link says it is connected."""
+        availability: online while the link says it is connected. Each connection's
+        status read (`_first_read`) lasts while that connection does."""
         link = bridged.device
-        async for event in link.events():
-            if isinstance(event, StatusPush):
-                await self._absorb(bridged, event.dps)
-                continue
-            if isinstance(event, Connected):
-                if isinstance(link, GatewayLink):  # who is there (3.4 / 3.5)
-                    self._spawn(self._quietly(link.query_children()))
-                self._spawn(self._read(bridged, publish_always=False))
-            if isinstance(event, Connected | Disconnected | ConnectFailed | ChildOnline
-                          | ChildOffline):
-                await self._set_online(bridged, _availability(link))
+        reader: asyncio.Task[None] | None = None
+        try:
+            async for event in link.events():
+                if isinstance(event, StatusPush):
+                    await self._absorb(bridged, event.dps)
+                    continue
+                if isinstance(event, Connected | Disconnected | ConnectFailed) and reader:
+                    reader.cancel()  # that connection's: gone, or replaced by this one
+                    reader = None
+                if isinstance(event, Connected):
+                    if isinstance(link, GatewayLink):  # who is there (3.4 / 3.5)
+                        self._spawn(self._quietly(link.query_children()))
+                    reader = self._spawn(self._first_read(bridged))
+                if isinstance(event, Connected | Disconnected | ConnectFailed | ChildOnline
+                              | ChildOffline):
+                    await self._set_online(bridged, _availability(link))
+        finally:  # removed, or the bridge stops
+            if reader is not None:
+                reader.cancel()
 
     async def _set_online(self, bridged: BridgedDevice, online: bool | None) -> None:
         name = bridged.config.name
@@ -304,20 +321,50 @@ class Bridge:
             # published already, and an older snapshot would overwrite it (retained)
             await self._publish_for(bridged, self.topics.state(name), bridged.state())
 
-    async def _read(self, bridged: BridgedDevice, *, publish_always: bool) -> None:
+    async def _first_read(self, bridged: BridgedDevice) -> None:
+        """The status after a connection, tried again with growing delays while it fails
+        (a busy device's error, a lost answer), `READ_ATTEMPTS` times at most: a device
+        that never pushes has no other way to a state. `_follow` cancels it when the
+        connection ends or another replaces it."""
+        name = bridged.config.name
+        backoff = attrs.evolve(self._read_backoff)  # its own count of failures
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                dps = await bridged.device.status()
+            except TuyaError as exc:
+                if not self._bridged(bridged):
+                    return  # removed meanwhile
+                if attempt == READ_ATTEMPTS:
+                    log.info("%s: status read gave up after %d attempts (%s); state from "
+                             "pushes only", name, attempt, type(exc).__name__)
+                    return
+                delay = backoff.next_delay()
+                log.debug("%s: status read failed (%s); again in %.1f s", name,
+                          type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            # a drop now must not cancel its publication: the next connection's read
+            # would find nothing changed, and publish nothing
+            await asyncio.shield(self._absorb(bridged, dps))
+            return
+
+    async def _read(self, bridged: BridgedDevice) -> None:
+        """A /get: the status published (again), or an error reported."""
+        name = bridged.config.name
         try:
             dps = await bridged.device.status()
         except TuyaError as exc:
-            if publish_always and self._bridged(bridged):  # else: nothing to read any more
-                await self.report_error(bridged.config.name, self.topics.get(bridged.config.name),
+            if self._bridged(bridged):  # else: nothing to read any more
+                await self.report_error(name, self.topics.get(name),
                                         f"cannot read the device: {exc}")
             return
-        await self._absorb(bridged, dps, force=publish_always)
+        await self._absorb(bridged, dps, force=True)
 
-    def _spawn(self, job: Any) -> None:
-        task = asyncio.create_task(job)
+    def _spawn(self, job: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(job)
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
+        return task
 
     async def add_device(self, config: DeviceConfig) -> None:
         """Start bridging one more device (an `add` request)."""
@@ -391,7 +438,7 @@ class Bridge:
             await self.report_error(name, topic, f"no device named {name!r} on this bridge")
             return
         if verb == "get":
-            self._spawn(self._read(bridged, publish_always=True))
+            self._spawn(self._read(bridged))
             return
         try:
             dps = bridged.to_dps(_json(payload))
