@@ -161,10 +161,13 @@ async def test_a_failed_first_read_is_tried_again_on_the_same_connection(
 ) -> None:
     # The read after each connection was tried once: a device that answered it with an
     # error, and never pushes, had no state until its next reconnection (none came).
-    async with busy_device(busy=1) as (device, config), watching(mqtt_broker, "b1/#") as watcher:
-        async with running(Bridge(bridge_config(mqtt_broker, "b1", [config]))):
-            await watcher.value("b1/d0/availability", ONLINE)
-            await watcher.value("b1/d0", {"1": False, "2": 10})
+    async with (
+        busy_device(busy=1) as (device, config),
+        watching(mqtt_broker, "rr1/#") as watcher,
+    ):
+        async with running(Bridge(bridge_config(mqtt_broker, "rr1", [config]))):
+            await watcher.value("rr1/d0/availability", ONLINE)
+            await watcher.value("rr1/d0", {"1": False, "2": 10})
         assert device.asked == 2
         assert device.connections == 1  # no reconnection: the read was tried again
 
@@ -174,12 +177,15 @@ async def test_the_first_read_gives_up_after_a_few_attempts(
 ) -> None:
     caplog.set_level(logging.INFO, "tuyaface.bridge.runner")
     quick = Backoff(initial=0.01, jitter=0.0)
-    async with busy_device(busy=1000) as (device, config), watching(mqtt_broker, "b2/#") as watcher:
-        bridge = Bridge(bridge_config(mqtt_broker, "b2", [config]), read_backoff=quick)
+    async with (
+        busy_device(busy=1000) as (device, config),
+        watching(mqtt_broker, "rr2/#") as watcher,
+    ):
+        bridge = Bridge(bridge_config(mqtt_broker, "rr2", [config]), read_backoff=quick)
         async with running(bridge):
-            await watcher.value("b2/d0/availability", ONLINE)
+            await watcher.value("rr2/d0/availability", ONLINE)
             await watcher.until(lambda: device.asked >= READ_ATTEMPTS, "every attempt")
             await watcher.until(lambda: "gave up" in caplog.text, "the reader gave up")
             assert device.asked == READ_ATTEMPTS
-            assert "b2/d0" not in watcher.last  # no state: nothing was read
+            assert "rr2/d0" not in watcher.last  # no state: nothing was read
             assert bridge.devices["d0"].device.connected
