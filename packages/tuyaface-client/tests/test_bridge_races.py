@@ -189,3 +189,29 @@ async def test_the_first_read_gives_up_after_a_few_attempts(
             assert device.asked == READ_ATTEMPTS
             assert "rr2/d0" not in watcher.last  # no state: nothing was read
             assert bridge.devices["d0"].device.connected
+
+
+def readers() -> int:
+    """The bridge's status readers alive (`Bridge._first_read` tasks)."""
+    return sum(1 for task in asyncio.all_tasks()
+               if task.get_coro().__qualname__ == "Bridge._first_read")  # type: ignore[union-attr]
+
+
+async def test_one_reader_per_connection_ended_by_a_drop_and_a_removal(
+    mqtt_broker: LocalBroker,
+) -> None:
+    slow = Backoff(initial=60.0, jitter=0.0)  # a failed read waits: the reader stays alive
+    async with (
+        busy_device(busy=1000) as (device, config),
+        watching(mqtt_broker, "rr3/#") as watcher,
+    ):
+        bridge = Bridge(bridge_config(mqtt_broker, "rr3", [config]), read_backoff=slow)
+        async with running(bridge):
+            await watcher.until(lambda: device.asked == 1, "the first read")
+            assert readers() == 1
+            assert await device.disconnect()
+            await watcher.until(lambda: device.asked == 2, "the next connection's read")
+            assert readers() == 1 and device.connections == 2  # the first one's ended
+            await watcher.publish("rr3/bridge/request/remove", {"id": "d0"})
+            await watcher.until(lambda: "rr3/bridge/response/remove" in watcher.last, "removed")
+            await watcher.until(lambda: readers() == 0, "the reader ended with its device")
