@@ -323,9 +323,9 @@ class Bridge:
 
     async def _first_read(self, bridged: BridgedDevice) -> None:
         """The status after a connection, tried again with growing delays while it fails
-        (a busy device's error, a lost answer), `READ_ATTEMPTS` times at most: a device
-        that never pushes has no other way to a state. `_follow` cancels it when the
-        connection ends or another replaces it."""
+        (a busy device's error answer), `READ_ATTEMPTS` times at most: a device that never
+        pushes has no other way to a state. `_follow` cancels it when the connection ends
+        (a reply timeout ends it too) or another replaces it."""
         name = bridged.config.name
         backoff = attrs.evolve(self._read_backoff)  # its own count of failures
         for attempt in range(1, READ_ATTEMPTS + 1):

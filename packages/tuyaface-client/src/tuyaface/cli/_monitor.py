@@ -128,14 +128,14 @@ async def _monitor(
     async with device:
         events = device.events()
         first, early = await _first_connection(target, events)
-        answered = await _connected(target, device, printer, first)
+        answered = await _connected(target, device, printer, first, first=True)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(duration):
                 async for event in _after(early, events):
                     if not _concerns(target, event):
                         continue
                     if isinstance(event, Connected) and not answered:
-                        answered = await _connected(target, device, printer, event)
+                        answered = await _connected(target, device, printer, event, first=False)
                         continue
                     printer(event_record(event, target.children))
                     if count is not None and printer.pushes >= count:
@@ -143,15 +143,17 @@ async def _monitor(
 
 
 async def _connected(
-    target: Target, device: AsyncDevice, printer: _Printer, event: DeviceEvent
+    target: Target, device: AsyncDevice, printer: _Printer, event: DeviceEvent, *, first: bool
 ) -> bool:
     """Print a connection, then the status it answers; False when it ended before the
-    answer (its `disconnected` event follows; the next connection is asked again). Any
-    other error (a wrong key, a device error, no answer in time) is the command's."""
+    answer (its `disconnected` event follows; the next connection is asked again). Other
+    errors (a wrong key, a device error) are the command's, and so is no answer in time
+    on the `first` connection (a device that is not answering: exit 3 at once); later,
+    the session replaces a connection that did not answer, as after any drop."""
     try:
         dps = await _status(target, device)  # before "connected": 3.1 - 3.3 have no handshake
     except NetworkError as exc:
-        if isinstance(exc, Timeout):
+        if first and isinstance(exc, Timeout):
             raise
         printer(event_record(event))
         return False
