@@ -140,9 +140,12 @@ class Busy(SimulatedDevice):
 
     busy: int = attrs.field(default=1, kw_only=True)
     asked: int = attrs.field(default=0, init=False)
+    silent: bool = attrs.field(default=False, init=False)  # True: no answer at all
 
     def _on_status(self, session: Session, frame: Frame) -> None:
         self.asked += 1
+        if self.silent:
+            return
         if self.asked <= self.busy:
             session.reply(frame, b"device busy", retcode=1)
             return
@@ -215,3 +218,24 @@ async def test_one_reader_per_connection_ended_by_a_drop_and_a_removal(
             await watcher.publish("rr3/bridge/request/remove", {"id": "d0"})
             await watcher.until(lambda: "rr3/bridge/response/remove" in watcher.last, "removed")
             await watcher.until(lambda: readers() == 0, "the reader ended with its device")
+
+
+async def test_a_get_for_a_device_removed_meanwhile_reports_nothing(
+    mqtt_broker: LocalBroker,
+) -> None:
+    # The /get's read failed because the removal closed the device, and the bridge
+    # reported "cannot read the device" for a device it no longer has.
+    async with (
+        busy_device(busy=0) as (device, config),
+        watching(mqtt_broker, "rr4/#") as watcher,
+    ):
+        patient = attrs.evolve(bridge_config(mqtt_broker, "rr4", [config]), timeout=PATIENCE)
+        async with running(Bridge(patient)):
+            await watcher.value("rr4/d0", {"1": False, "2": 10})
+            device.silent = True
+            await watcher.publish("rr4/d0/get", b"")
+            await watcher.until(lambda: device.asked == 2, "the /get's query, unanswered")
+            await watcher.publish("rr4/bridge/request/remove", {"id": "d0"})
+            await watcher.until(lambda: "rr4/bridge/response/remove" in watcher.last, "removed")
+            await answered(watcher, "rr4", "after")
+            assert "rr4/bridge/error" not in watcher.last
