@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import threading
@@ -10,13 +11,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner, Result
 from simkit import DEV_ID, simulator, wait_until
 
-from tuyaface import SimulatorThread
+from tuyaface import SimulatedDevice, SimulatorThread
 from tuyaface.cli import main
-from tuyaface_codec import Command
+from tuyaface.session import Session
+from tuyaface_codec import Command, Frame
 
 STATUS_QUERIES = (Command.DP_QUERY, Command.DP_QUERY_NEW)
 KEY = "Secret-Key-1234!"  # 16 characters, found nowhere else in the output
@@ -146,9 +149,9 @@ def test_monitor_prints_status_and_pushes_on_each_version(version: str) -> None:
 
 
 def test_monitor_follows_a_drop_and_the_reconnection() -> None:
-    # The status answer waits (reply_delay): a device that pushed and dropped as soon as the
-    # client was connected would drop it before its first status, which ends the command
-    # (exit 3) instead of following the drop. So the device acts once it has answered.
+    # The status answer waits (reply_delay), and the device acts once it has answered:
+    # the drop comes after the status (test_monitor_follows_a_drop_before_the_first_answer
+    # has one before it).
     with tcp_simulator("3.4", dps={"1": False}, reply_delay=0.3) as sim:
 
         def device_side() -> None:
@@ -170,8 +173,61 @@ def test_monitor_follows_a_drop_and_the_reconnection() -> None:
     assert events[-1]["dps"] == {"2": 7}
 
 
-def answered_a_status_query(sim: SimulatorThread) -> bool:
-    return any(frame.cmd in STATUS_QUERIES for frame in list(sim.device.requests))
+def answered_a_status_query(sim: SimulatorThread, count: int = 1) -> bool:
+    return sum(frame.cmd in STATUS_QUERIES for frame in list(sim.device.requests)) >= count
+
+
+_DROPS: set[asyncio.Task[None]] = set()
+
+
+@attrs.define(eq=False)
+class PushesAndDrops(SimulatedDevice):
+    """Instead of answering its first status query: a button press (a push), then the
+    connection dropped; later queries are answered."""
+
+    dropped: bool = attrs.field(default=False, init=False)
+
+    def _on_status(self, session: Session, frame: Frame) -> None:
+        connection = self._active
+        if self.dropped or connection is None:
+            super()._on_status(session, frame)
+            return
+        self.dropped = True
+        self.dps["1"] = True
+        self._push(session, {"1": True})
+
+        async def drop() -> None:  # once the push went out
+            await connection.flush()
+            await connection.transport.aclose()
+
+        task = asyncio.get_running_loop().create_task(drop())
+        _DROPS.add(task)
+        task.add_done_callback(_DROPS.discard)
+
+
+def test_monitor_follows_a_drop_before_the_first_answer() -> None:
+    # A drop between the connection and the first status answer ended the command (exit
+    # 3), although only the first connection must succeed: it is followed as any drop,
+    # and the status comes from the next connection.
+    device = PushesAndDrops(DEV_ID, KEY, version="3.4", dps={"1": False})
+    with device.serve_in_thread(transport="tcp") as sim:
+
+        def device_side() -> None:
+            wait_until(lambda: answered_a_status_query(sim, 2), "a status query again")
+            wait_until(lambda: sim.push({"2": 7}), "the reconnection")
+
+        with acting(device_side):
+            result = run("monitor", *selecting(sim), "--json", "--count", "2")
+    assert result.exit_code == 0, result.output
+    events = json_lines(result)
+    assert [e["event"] for e in events] == [
+        "connected", "push", "disconnected", "connected", "status", "push",
+    ]  # fmt: skip
+    assert events[1]["dps"] == {"1": True}
+    assert "closed the connection" in events[2]["reason"]
+    assert events[4]["dps"] == {"1": True}
+    assert events[-1]["dps"] == {"2": 7}
+    assert device.connections == 2
 
 
 def test_monitor_stops_after_duration_with_plain_lines() -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiomqtt
+import attrs
 
 from tuyaface_codec.errors import TuyaError
 
@@ -34,17 +35,22 @@ from .links import ChildLink, GatewayLink, Link
 from .requests import REQUESTS
 from .topics import Topics
 
-__all__ = ["Bridge", "DeviceFactory"]
+__all__ = ["READ_ATTEMPTS", "Bridge", "DeviceFactory"]
 
 log = logging.getLogger(__name__)
 
 DeviceFactory = Callable[[DeviceConfig, BridgeConfig], BridgedDevice]
 ONLINE = {"state": "online"}
 OFFLINE = {"state": "offline"}
+READ_ATTEMPTS = 5  # a device's status read after each connection: tries while it fails
 
 
 class Bridge:
-    """Run with `await bridge.run()`; `bridge.stop()` ends it cleanly (bridge offline)."""
+    """Run with `await bridge.run()`; `bridge.stop()` ends it cleanly (bridge offline).
+
+    `backoff`: the delays between MQTT reconnections; `read_backoff`: between the attempts
+    at a device's status read after each of its connections (a copy per read).
+    """
 
     def __init__(
         self,
@@ -52,6 +58,7 @@ class Bridge:
         *,
         make_device: DeviceFactory | None = None,
         backoff: Backoff | None = None,
+        read_backoff: Backoff | None = None,
     ) -> None:
         self.config = config
         self.topics = Topics(config.base_topic, config.bridge_name)
@@ -60,9 +67,11 @@ class Bridge:
         self.started = time.monotonic()
         self.counters = {"commands": 0, "refused": 0, "mqtt_connections": 0}
         self._backoff = backoff or Backoff(initial=0.5, maximum=30.0)
+        self._read_backoff = read_backoff or Backoff(initial=1.0, maximum=10.0)
         self._client: aiomqtt.Client | None = None
         self._online: dict[str, bool] = {}
-        self._discovered: dict[str, dict[str, int]] = {}  # name -> topic -> config digest
+        # name -> topic -> config digest (None: to publish again, after a reconnection)
+        self._discovered: dict[str, dict[str, int | None]] = {}
         self._watchers: dict[str, asyncio.Task[None]] = {}
         self._jobs: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
@@ -124,8 +133,9 @@ class Bridge:
             if listener in done and not listener.cancelled():
                 listener.result()  # raises the MqttError that ended it
                 return
-            for name in self.devices:  # a clean stop: nothing is bridged any more
-                await self.publish(self.topics.availability(name), OFFLINE, retain=True)
+            for bridged in list(self.devices.values()):  # a clean stop: nothing is bridged
+                await self._publish_for(bridged, self.topics.availability(bridged.config.name),
+                                        OFFLINE)
             await client.publish(self.topics.bridge_state, json.dumps(OFFLINE), qos=1, retain=True)
         self._client = None
         self.connected.clear()
@@ -148,8 +158,12 @@ class Bridge:
         )
 
     async def _announce(self) -> None:
-        """After each (re)connection: subscribe, then every retained message again."""
-        self._discovered.clear()
+        """After each (re)connection: subscribe, then every retained message again. The
+        listener runs meanwhile: a device may be removed or renamed during any await."""
+        # every discovery topic published again, each still known: a device removed
+        # before its turn has them cleared (the broker may have kept them)
+        self._discovered = {name: dict.fromkeys(published)
+                            for name, published in self._discovered.items()}
         client = self._require_client()
         await client.subscribe([(self.topics.requests, 1)])
         await self._subscribe_devices(list(self.devices))
@@ -161,7 +175,7 @@ class Bridge:
     async def _subscribe_devices(self, names: list[str]) -> None:
         client = self._require_client()
         for start in range(0, len(names), 100):
-            batch = names[start : start + 100]
+            batch = [name for name in names[start : start + 100] if name in self.devices]
             topics = [(self.topics.set(n), 1) for n in batch]
             topics += [(self.topics.get(n), 1) for n in batch]
             await client.subscribe(topics)
@@ -191,20 +205,38 @@ class Bridge:
 
     async def _publish_device(self, name: str) -> None:
         """Discovery, availability (a child's once its presence is known) and (if known)
-        state of one device."""
-        bridged = self.devices[name]
-        await self._publish_discovery(name)
+        state of one device; nothing once it is gone (removed meanwhile: `_announce` runs
+        while requests are handled)."""
+        bridged = self.devices.get(name)
+        if bridged is None:
+            return
+        await self._publish_discovery(bridged)  # (each publish below checks it again)
         online = self._online.get(name)
         if online is not None or not isinstance(bridged.device, ChildLink):  # no guess
-            await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
-                               retain=True)
+            availability = ONLINE if online else OFFLINE
+            await self._publish_for(bridged, self.topics.availability(name), availability)
         if bridged.state():
-            await self.publish(self.topics.state(name), bridged.state(), retain=True)
+            await self._publish_for(bridged, self.topics.state(name), bridged.state())
 
-    async def _publish_discovery(self, name: str) -> None:
-        if not self.config.discovery:
+    async def _publish_for(self, bridged: BridgedDevice, topic: str, payload: Any) -> bool:
+        """Publish one of `bridged`'s retained topics if it is still bridged under its
+        name; False (nothing published) once it was removed or renamed, which may happen
+        during any await before: its topics were cleared and must stay so."""
+        if not self._bridged(bridged):
+            return False
+        await self.publish(topic, payload, retain=True)
+        return True
+
+    def _bridged(self, bridged: BridgedDevice) -> bool:
+        """Whether `bridged` is still bridged under its name: the check every publish
+        for a device makes after its awaits (`_publish_for`)."""
+        return self.devices.get(bridged.config.name) is bridged
+
+    async def _publish_discovery(self, bridged: BridgedDevice) -> None:
+        """The discovery configs of `bridged` that changed (all, after `_announce`)."""
+        name = bridged.config.name
+        if not self.config.discovery or not self._bridged(bridged):
             return
-        bridged = self.devices[name]
         extra = (CONNECTIVITY,) if isinstance(bridged.device, GatewayLink) else ()
         configs = discovery_configs(self.config.discovery_prefix, self.topics, bridged, extra)
         published = self._discovered.setdefault(name, {})
@@ -215,12 +247,12 @@ class Bridge:
         for topic in stale:
             del published[topic]
         published.update((topic, _digest(config)) for topic, config in fresh.items())
-        # b"": an entity the device no longer has (its schema changed)
+        # b"": an entity the device no longer has (its schema changed). A device removed
+        # or renamed meanwhile: its topics are cleared (the same discovery topics as a
+        # renamed device's new name: same unique ids), nothing more goes out
         for topic, payload in [*((topic, b"") for topic in stale), *fresh.items()]:
-            if self.devices.get(name) is not bridged:
-                return  # removed or renamed meanwhile: its topics are cleared (the same
-                # discovery topics as a renamed device's new name: same unique ids)
-            await self.publish(topic, payload, retain=True)
+            if not await self._publish_for(bridged, topic, payload):
+                return
 
     async def clear_device(self, name: str) -> None:
         """Clear a device's retained topics and discovery (removed or renamed)."""
@@ -245,57 +277,94 @@ class Bridge:
 
     async def _follow(self, bridged: BridgedDevice) -> None:
         """Pushes become state; connection (and a child's presence) changes become
-        availability: online while the link says it is connected."""
+        availability: online while the link says it is connected. Each connection's
+        status read (`_first_read`) lasts while that connection does."""
         link = bridged.device
-        async for event in link.events():
-            name = bridged.config.name
-            if isinstance(event, StatusPush):
-                await self._absorb(bridged, event.dps)
-                continue
-            if isinstance(event, Connected):
-                if isinstance(link, GatewayLink):  # who is there (3.4 / 3.5)
-                    self._spawn(self._quietly(link.query_children()))
-                self._spawn(self._read(bridged, publish_always=False))
-            if isinstance(event, Connected | Disconnected | ConnectFailed | ChildOnline
-                          | ChildOffline):
-                await self._set_online(name, _availability(link))
+        reader: asyncio.Task[None] | None = None
+        try:
+            async for event in link.events():
+                if isinstance(event, StatusPush):
+                    await self._absorb(bridged, event.dps)
+                    continue
+                if isinstance(event, Connected | Disconnected | ConnectFailed) and reader:
+                    reader.cancel()  # that connection's: gone, or replaced by this one
+                    reader = None
+                if isinstance(event, Connected):
+                    if isinstance(link, GatewayLink):  # who is there (3.4 / 3.5)
+                        self._spawn(self._quietly(link.query_children()))
+                    reader = self._spawn(self._first_read(bridged))
+                if isinstance(event, Connected | Disconnected | ConnectFailed | ChildOnline
+                              | ChildOffline):
+                    await self._set_online(bridged, _availability(link))
+        finally:  # removed, or the bridge stops
+            if reader is not None:
+                reader.cancel()
 
-    async def _set_online(self, name: str, online: bool | None) -> None:
-        if online is None or self._online.get(name) == online:
+    async def _set_online(self, bridged: BridgedDevice, online: bool | None) -> None:
+        name = bridged.config.name
+        if online is None or self._online.get(name) == online or not self._bridged(bridged):
             return
         self._online[name] = online
-        await self.publish(self.topics.availability(name), ONLINE if online else OFFLINE,
-                           retain=True)
+        await self._publish_for(bridged, self.topics.availability(name),
+                                ONLINE if online else OFFLINE)
 
     async def _absorb(self, bridged: BridgedDevice, dps: dict[str, Any], force: bool = False
                       ) -> None:
         name = bridged.config.name
-        if self.devices.get(name) is not bridged:
+        if not self._bridged(bridged):
             return  # removed or renamed meanwhile
         before = bridged.state()
         if bridged.absorb(dps) or force:
             if bridged.state().keys() != before.keys():  # other DPs or schema: other entities
-                await self._publish_discovery(name)
-                if self.devices.get(name) is not bridged:
-                    return  # removed or renamed while the discovery went out
+                await self._publish_discovery(bridged)
             # the state as it is now: a push absorbed during the discovery's awaits was
             # published already, and an older snapshot would overwrite it (retained)
-            await self.publish(self.topics.state(name), bridged.state(), retain=True)
+            await self._publish_for(bridged, self.topics.state(name), bridged.state())
 
-    async def _read(self, bridged: BridgedDevice, *, publish_always: bool) -> None:
+    async def _first_read(self, bridged: BridgedDevice) -> None:
+        """The status after a connection, tried again with growing delays while it fails
+        (a busy device's error answer), `READ_ATTEMPTS` times at most: a device that never
+        pushes has no other way to a state. `_follow` cancels it when the connection ends
+        (a reply timeout ends it too) or another replaces it."""
+        name = bridged.config.name
+        backoff = attrs.evolve(self._read_backoff)  # its own count of failures
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                dps = await bridged.device.status()
+            except TuyaError as exc:
+                if not self._bridged(bridged):
+                    return  # removed meanwhile
+                if attempt == READ_ATTEMPTS:
+                    log.info("%s: status read gave up after %d attempts (%s); state from "
+                             "pushes only", name, attempt, type(exc).__name__)
+                    return
+                delay = backoff.next_delay()
+                log.debug("%s: status read failed (%s); again in %.1f s", name,
+                          type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            # a drop now must not cancel its publication: the next connection's read
+            # would find nothing changed, and publish nothing
+            await asyncio.shield(self._absorb(bridged, dps))
+            return
+
+    async def _read(self, bridged: BridgedDevice) -> None:
+        """A /get: the status published (again), or an error reported."""
+        name = bridged.config.name
         try:
             dps = await bridged.device.status()
         except TuyaError as exc:
-            if publish_always:
-                await self.report_error(bridged.config.name, self.topics.get(bridged.config.name),
+            if self._bridged(bridged):  # else: nothing to read any more
+                await self.report_error(name, self.topics.get(name),
                                         f"cannot read the device: {exc}")
             return
-        await self._absorb(bridged, dps, force=publish_always)
+        await self._absorb(bridged, dps, force=True)
 
-    def _spawn(self, job: Any) -> None:
-        task = asyncio.create_task(job)
+    def _spawn(self, job: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(job)
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
+        return task
 
     async def add_device(self, config: DeviceConfig) -> None:
         """Start bridging one more device (an `add` request)."""
@@ -369,7 +438,7 @@ class Bridge:
             await self.report_error(name, topic, f"no device named {name!r} on this bridge")
             return
         if verb == "get":
-            self._spawn(self._read(bridged, publish_always=True))
+            self._spawn(self._read(bridged))
             return
         try:
             dps = bridged.to_dps(_json(payload))

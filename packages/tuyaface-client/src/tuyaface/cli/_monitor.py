@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 import click
 
-from tuyaface_codec import DeviceError, Timeout
+from tuyaface_codec import DeviceError, NetworkError, Timeout
 
 from ..async_device import AsyncDevice, EventStream
 from ..events import (
@@ -108,7 +108,8 @@ def monitor(
 ) -> None:
     """Connect, print the status, then every push and connection change as it happens,
     until Ctrl-C (or --duration / --count). The connection is kept with heartbeats and
-    re-opened after a drop; only the first connection must succeed.
+    re-opened after a drop; only the first connection must succeed (a drop before the
+    status is followed too: the status comes from the next connection).
 
     \b
     tuyaface monitor --name "Desk plug"
@@ -127,19 +128,40 @@ async def _monitor(
     async with device:
         events = device.events()
         first, early = await _first_connection(target, events)
-        dps = await _status(target, device)  # before "connected": 3.1 - 3.3 have no handshake
-        printer(event_record(first))
-        if dps is not None:
-            status = {"event": "status", "dps": dps}
-            printer(status if target.cid is None else {**status, "cid": target.cid})
+        answered = await _connected(target, device, printer, first, first=True)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(duration):
                 async for event in _after(early, events):
                     if not _concerns(target, event):
                         continue
+                    if isinstance(event, Connected) and not answered:
+                        answered = await _connected(target, device, printer, event, first=False)
+                        continue
                     printer(event_record(event, target.children))
                     if count is not None and printer.pushes >= count:
                         return
+
+
+async def _connected(
+    target: Target, device: AsyncDevice, printer: _Printer, event: DeviceEvent, *, first: bool
+) -> bool:
+    """Print a connection, then the status it answers; False when it ended before the
+    answer (its `disconnected` event follows; the next connection is asked again). Other
+    errors (a wrong key, a device error) are the command's, and so is no answer in time
+    on the `first` connection (a device that is not answering: exit 3 at once); later,
+    the session replaces a connection that did not answer, as after any drop."""
+    try:
+        dps = await _status(target, device)  # before "connected": 3.1 - 3.3 have no handshake
+    except NetworkError as exc:
+        if first and isinstance(exc, Timeout):
+            raise
+        printer(event_record(event))
+        return False
+    printer(event_record(event))
+    if dps is not None:
+        status = {"event": "status", "dps": dps}
+        printer(status if target.cid is None else {**status, "cid": target.cid})
+    return True
 
 
 async def _status(target: Target, device: AsyncDevice) -> dict[str, Any] | None:
