@@ -403,6 +403,16 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def against(value: float, target: float, digits: int = 2) -> str:
+    """`value` to `digits` decimals, or more where rounding would print the target itself
+    for a value on the other side of it (0.997 beside ">= 1.0x": "0.997", not "1.00")."""
+    text = f"{value:.{digits}f}"
+    while value != target and float(text) == target and digits < 6:
+        digits += 1
+        text = f"{value:.{digits}f}"
+    return text
+
+
 # -- output -------------------------------------------------------------------------------
 
 
