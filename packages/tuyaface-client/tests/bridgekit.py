@@ -23,7 +23,7 @@ from simkit import KEY, PATIENCE
 from tuyaface import SimulatedDevice
 from tuyaface.bridge.broker import LocalBroker
 from tuyaface.bridge.config import BridgeConfig, DeviceConfig, parse_mqtt_url
-from tuyaface.bridge.runner import Bridge
+from tuyaface.bridge.runner import READER, Bridge
 
 __all__ = [
     "Home",
@@ -31,6 +31,8 @@ __all__ = [
     "bridge_config",
     "broker_process",
     "home",
+    "readers",
+    "reading",
     "running",
     "watching",
 ]
@@ -77,6 +79,18 @@ async def home(
                 DeviceConfig(dev_id(index), KEY, name, server.host, version, server.port)
             )
         yield Home(devices, configs)
+
+
+def reading() -> list[str]:
+    """The devices the bridge's status readers alive read, by name (sorted)."""
+    prefix = f"{READER} "
+    names = (task.get_name() for task in asyncio.all_tasks())
+    return sorted(name.removeprefix(prefix) for name in names if name.startswith(prefix))
+
+
+def readers() -> int:
+    """How many status readers of the bridge are alive."""
+    return len(reading())
 
 
 def bridge_config(broker: LocalBroker, base: str, devices: Sequence[DeviceConfig],

@@ -11,7 +11,16 @@ from typing import Any
 
 import attrs
 import pytest
-from bridgekit import Home, bridge_config, broker_process, dev_id, home, running, watching
+from bridgekit import (
+    Home,
+    bridge_config,
+    broker_process,
+    dev_id,
+    home,
+    readers,
+    running,
+    watching,
+)
 from simkit import KEY, PATIENCE
 
 from tuyaface import SimulatedDevice
@@ -192,12 +201,6 @@ async def test_the_first_read_gives_up_after_a_few_attempts(
             assert device.asked == READ_ATTEMPTS
             assert "rr2/d0" not in watcher.last  # no state: nothing was read
             assert bridge.devices["d0"].device.connected
-
-
-def readers() -> int:
-    """The bridge's status readers alive (`Bridge._first_read` tasks)."""
-    names = [getattr(task.get_coro(), "__qualname__", "") for task in asyncio.all_tasks()]
-    return names.count("Bridge._first_read")
 
 
 async def test_one_reader_per_connection_ended_by_a_drop_and_a_removal(

@@ -30,6 +30,17 @@ async def shared_events(gateway: AsyncGateway) -> AsyncGenerator[DeviceEvent, No
         await stream.aclose()
 
 
+async def events_of(gateway: AsyncGateway, cid: str | None) -> AsyncGenerator[DeviceEvent, None]:
+    """What one entry follows on a shared gateway: its connection changes, and the pushes
+    and presence changes of the child `cid`, or of the gateway itself (None)."""
+    async with contextlib.aclosing(shared_events(gateway)) as events:
+        async for event in events:
+            if not isinstance(event, StatusPush | ChildOnline | ChildOffline):
+                yield event
+            elif event.cid == cid:
+                yield StatusPush(event.dps) if isinstance(event, StatusPush) else event
+
+
 class Link(Protocol):
     """A device's calls, as the bridge uses them (`AsyncDevice` is one)."""
 
@@ -75,13 +86,8 @@ class ChildLink:
             return None
         return self.connected
 
-    async def events(self) -> AsyncIterator[DeviceEvent]:
-        async with contextlib.aclosing(shared_events(self.gateway)) as events:
-            async for event in events:
-                if not isinstance(event, StatusPush | ChildOnline | ChildOffline):
-                    yield event
-                elif event.cid == self.cid:
-                    yield StatusPush(event.dps) if isinstance(event, StatusPush) else event
+    def events(self) -> AsyncIterator[DeviceEvent]:
+        return events_of(self.gateway, self.cid)
 
     async def status(self) -> dict[str, Any]:
         return dict(await self._child.status())
@@ -97,8 +103,9 @@ class ChildLink:
 
 
 class GatewayLink:
-    """A gateway's own entry: its DPs and connection state, on the connection its
-    children share (so removing the entry does not close it: `Connections` does)."""
+    """A gateway's own entry: its DPs and connection state (not its children's pushes
+    or presence), on the connection its children share (so removing the entry does not
+    close it: `Connections` does)."""
 
     def __init__(self, gateway: AsyncGateway) -> None:
         self.gateway = gateway
@@ -108,7 +115,8 @@ class GatewayLink:
         return self.gateway.connected
 
     def events(self) -> AsyncIterator[DeviceEvent]:
-        return shared_events(self.gateway)
+        """Its connection changes and own pushes: its children's are theirs."""
+        return events_of(self.gateway, None)
 
     async def status(self) -> dict[str, Any]:
         return await self.gateway.status()

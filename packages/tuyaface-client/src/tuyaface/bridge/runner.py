@@ -22,10 +22,19 @@ from typing import Any
 import aiomqtt
 import attrs
 
-from tuyaface_codec.errors import TuyaError
+from tuyaface_codec.errors import DecryptError, DeviceError, TuyaError
 
+from .._replies import is_device22_error
 from ..backoff import Backoff
-from ..events import ChildOffline, ChildOnline, Connected, ConnectFailed, Disconnected, StatusPush
+from ..events import (
+    ChildOffline,
+    ChildOnline,
+    Connected,
+    ConnectFailed,
+    DeviceEvent,
+    Disconnected,
+    StatusPush,
+)
 from .config import BridgeConfig, DeviceConfig
 from .devices import DeviceMaker
 from .entities import BridgedDevice
@@ -35,7 +44,7 @@ from .links import ChildLink, GatewayLink, Link
 from .requests import REQUESTS
 from .topics import Topics
 
-__all__ = ["READ_ATTEMPTS", "Bridge", "DeviceFactory"]
+__all__ = ["READER", "READ_ATTEMPTS", "Bridge", "DeviceFactory"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,7 @@ DeviceFactory = Callable[[DeviceConfig, BridgeConfig], BridgedDevice]
 ONLINE = {"state": "online"}
 OFFLINE = {"state": "offline"}
 READ_ATTEMPTS = 5  # a device's status read after each connection: tries while it fails
+READER = "status read of"  # the name of a reader task: READER and the device's name
 
 
 class Bridge:
@@ -277,28 +287,37 @@ class Bridge:
 
     async def _follow(self, bridged: BridgedDevice) -> None:
         """Pushes become state; connection (and a child's presence) changes become
-        availability: online while the link says it is connected. Each connection's
-        status read (`_first_read`) lasts while that connection does."""
-        link = bridged.device
+        availability: online while the link says it is connected. A status read
+        (`_first_read`) follows each connection and each return of a child; it lasts
+        while that connection (and the child's presence) does, one at a time."""
+        link, name = bridged.device, bridged.config.name
         reader: asyncio.Task[None] | None = None
         try:
             async for event in link.events():
                 if isinstance(event, StatusPush):
                     await self._absorb(bridged, event.dps)
                     continue
-                if isinstance(event, Connected | Disconnected | ConnectFailed) and reader:
-                    reader.cancel()  # that connection's: gone, or replaced by this one
+                reads = isinstance(event, Connected) or self._returns(bridged, event)
+                if reader and (reads or isinstance(event, Disconnected | ConnectFailed
+                                                   | ChildOffline)):
+                    reader.cancel()  # its connection or child gone, or replaced by this
                     reader = None
-                if isinstance(event, Connected):
-                    if isinstance(link, GatewayLink):  # who is there (3.4 / 3.5)
-                        self._spawn(self._quietly(link.query_children()))
-                    reader = self._spawn(self._first_read(bridged))
+                if isinstance(event, Connected) and isinstance(link, GatewayLink):
+                    self._spawn(self._quietly(link.query_children()))  # who is there
+                if reads:
+                    reader = self._spawn(self._first_read(bridged), f"{READER} {name}")
                 if isinstance(event, Connected | Disconnected | ConnectFailed | ChildOnline
                               | ChildOffline):
                     await self._set_online(bridged, _availability(link))
         finally:  # removed, or the bridge stops
             if reader is not None:
                 reader.cancel()
+
+    def _returns(self, bridged: BridgedDevice, event: DeviceEvent) -> bool:
+        """Whether `event` brings back a child published offline: the gateway may have
+        learnt its state meanwhile (reads are answered from its memory), and no push
+        need come. Not a child's first presence on a connection: that one's read runs."""
+        return isinstance(event, ChildOnline) and self._online.get(bridged.config.name) is False
 
     async def _set_online(self, bridged: BridgedDevice, online: bool | None) -> None:
         name = bridged.config.name
@@ -323,9 +342,10 @@ class Bridge:
 
     async def _first_read(self, bridged: BridgedDevice) -> None:
         """The status after a connection, tried again with growing delays while it fails
-        (a busy device's error answer), `READ_ATTEMPTS` times at most: a device that never
-        pushes has no other way to a state. `_follow` cancels it when the connection ends
-        (a reply timeout ends it too) or another replaces it."""
+        (a busy device's error answer), `READ_ATTEMPTS` times at most, and not after a
+        failure that would come again (`_final`): a device that never pushes has no other
+        way to a state. `_follow` cancels it when the connection ends (a reply timeout
+        ends it too), its child leaves, or another replaces it."""
         name = bridged.config.name
         backoff = attrs.evolve(self._read_backoff)  # its own count of failures
         for attempt in range(1, READ_ATTEMPTS + 1):
@@ -334,6 +354,10 @@ class Bridge:
             except TuyaError as exc:
                 if not self._bridged(bridged):
                     return  # removed meanwhile
+                if _final(exc):
+                    log.info("%s: status read refused (%s: the request or the key is wrong); "
+                             "state from pushes only", name, type(exc).__name__)
+                    return
                 if attempt == READ_ATTEMPTS:
                     log.info("%s: status read gave up after %d attempts (%s); state from "
                              "pushes only", name, attempt, type(exc).__name__)
@@ -360,8 +384,8 @@ class Bridge:
             return
         await self._absorb(bridged, dps, force=True)
 
-    def _spawn(self, job: Any) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.create_task(job)
+    def _spawn(self, job: Any, name: str | None = None) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(job, name=name)
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
         return task
@@ -494,6 +518,16 @@ class Bridge:
 def _digest(config: dict[str, Any]) -> int:
     """A discovery config's fingerprint: republished when it changes."""
     return hash(json.dumps(config, sort_keys=True))
+
+
+def _final(exc: TuyaError) -> bool:
+    """Whether a failed status read would fail the same way again: an answer that does
+    not decrypt (a wrong key or version), or "data unvalid", which a gateway answers for
+    its own entry when it has no DPs. The error tree has no class for the latter (a busy
+    device's error answer is a DeviceError too), so its text tells: the narrowest rule."""
+    return isinstance(exc, DecryptError) or (
+        isinstance(exc, DeviceError) and is_device22_error(str(exc))
+    )
 
 
 def _availability(link: Link) -> bool | None:
