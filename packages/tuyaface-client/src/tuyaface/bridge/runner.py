@@ -22,7 +22,7 @@ from typing import Any
 import aiomqtt
 import attrs
 
-from tuyaface_codec.errors import DecryptError, DeviceError, TuyaError
+from tuyaface_codec.errors import DeviceError, TuyaError
 
 from .._replies import is_device22_error
 from ..backoff import Backoff
@@ -355,8 +355,8 @@ class Bridge:
                 if not self._bridged(bridged):
                     return  # removed meanwhile
                 if _final(exc):
-                    log.info("%s: status read refused (%s: the request or the key is wrong); "
-                             "state from pushes only", name, type(exc).__name__)
+                    log.info("%s: status read refused (%s: the device has no status to "
+                             "read); state from pushes only", name, type(exc).__name__)
                     return
                 if attempt == READ_ATTEMPTS:
                     log.info("%s: status read gave up after %d attempts (%s); state from "
@@ -521,13 +521,12 @@ def _digest(config: dict[str, Any]) -> int:
 
 
 def _final(exc: TuyaError) -> bool:
-    """Whether a failed status read would fail the same way again: an answer that does
-    not decrypt (a wrong key or version), or "data unvalid", which a gateway answers for
-    its own entry when it has no DPs. The error tree has no class for the latter (a busy
-    device's error answer is a DeviceError too), so its text tells: the narrowest rule."""
-    return isinstance(exc, DecryptError) or (
-        isinstance(exc, DeviceError) and is_device22_error(str(exc))
-    )
+    """Whether a failed status read would fail the same way again: "data unvalid", which
+    a gateway answers for its own entry when it has no DPs (a non-gateway device's is
+    taken as device22 by its session). The error tree tells it from a busy device's
+    answer only by its text, both being DeviceErrors: the narrowest rule. (A wrong key
+    never gets this far: the connection's opening probe fails with it.)"""
+    return isinstance(exc, DeviceError) and is_device22_error(str(exc))
 
 
 def _availability(link: Link) -> bool | None:
