@@ -521,11 +521,9 @@ def _digest(config: dict[str, Any]) -> int:
 
 
 def _final(exc: TuyaError) -> bool:
-    """Whether a failed status read would fail the same way again: "data unvalid", which
-    a gateway answers for its own entry when it has no DPs (a non-gateway device's is
-    taken as device22 by its session). The error tree tells it from a busy device's
-    answer only by its text, both being DeviceErrors: the narrowest rule. (A wrong key
-    never gets this far: the connection's opening probe fails with it.)"""
+    """Whether a failed status read would fail again: the error tree cannot tell a
+    gateway's "data unvalid" (its own entry has no DPs) from a busy device's answer, both
+    DeviceErrors, so its text does (a wrong key fails the connection, not the read)."""
     return isinstance(exc, DeviceError) and is_device22_error(str(exc))
 
 
