@@ -160,8 +160,7 @@ class Summary:
 
 def cpu_seconds() -> float:
     """CPU time of this process so far (user + system, all threads)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return usage().cpu
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -510,9 +509,6 @@ class SimProcess(Closing):
         """Move the running simulator process (all its threads) to `cpus`."""
         for task in os.listdir(f"/proc/{self.pid}/task"):
             os.sched_setaffinity(int(task), set(cpus))
-
-    def cpu_seconds(self) -> float:
-        return process_cpu_seconds(self.pid)
 
     def usage(self) -> Usage:
         return process_usage(self.pid)
